@@ -1,0 +1,138 @@
+import type { DomainEventOf } from './event.ts';
+
+export const CALL_CHANNELS = ['pstn', 'webrtc', 'widget', 'call-link', 'outbound'] as const;
+export type CallChannel = (typeof CALL_CHANNELS)[number];
+
+export interface Caller {
+  /** E.164 number, or null for browser callers without one. */
+  number: string | null;
+  name: string | null;
+  customerId: string | null;
+}
+
+export type TransferTarget =
+  | { kind: 'agent'; agentId: string }
+  | { kind: 'queue'; queueId: string }
+  | { kind: 'external'; number: string };
+
+export type EndedBy = 'caller' | 'agent' | 'supervisor' | 'system';
+
+export interface OfferRef {
+  offerId: string;
+  agentId: string;
+}
+
+export type CallReceived = DomainEventOf<'CallReceived', {
+  callId: string;
+  organisationId: string;
+  queueId: string;
+  channel: CallChannel;
+  caller: Caller;
+  /** The number the caller dialled (E.164), when known. */
+  dialedNumber: string | null;
+  media: 'audio' | 'video';
+  at: string;
+}>;
+/** The call waits in a queue. `queuedAt` is its place in line: kept when an offer fails and the call returns. */
+export type CallQueued = DomainEventOf<'CallQueued', {
+  queueId: string;
+  priority: number;
+  queuedAt: string;
+  /** When max wait is reached (timer), or null. */
+  maxWaitUntil: string | null;
+  at: string;
+}>;
+export type CallRejected = DomainEventOf<'CallRejected', { reason: 'queue-closed' | 'queue-removed'; at: string }>;
+export type CallOffered = DomainEventOf<'CallOffered', { offerId: string; agentId: string; ringTimeoutAt: string; at: string }>;
+export type CallOfferDeclined = DomainEventOf<'CallOfferDeclined', { offerId: string; agentId: string; at: string }>;
+export type CallOfferTimedOut = DomainEventOf<'CallOfferTimedOut', { offerId: string; agentId: string; at: string }>;
+export type CallOfferWithdrawn = DomainEventOf<'CallOfferWithdrawn', {
+  offerId: string;
+  agentId: string;
+  reason: 'answered-elsewhere' | 'agent-unavailable' | 'force-ended';
+  at: string;
+}>;
+export type CallAnswered = DomainEventOf<'CallAnswered', { offerId: string; agentId: string; at: string }>;
+export type CallHeld = DomainEventOf<'CallHeld', { agentId: string; at: string }>;
+export type CallResumed = DomainEventOf<'CallResumed', { agentId: string; at: string }>;
+export type CallTransferRequested = DomainEventOf<'CallTransferRequested', {
+  transferId: string;
+  fromAgentId: string;
+  target: TransferTarget;
+  at: string;
+}>;
+export type CallTransferOffered = DomainEventOf<'CallTransferOffered', {
+  transferId: string;
+  offerId: string;
+  agentId: string;
+  ringTimeoutAt: string;
+  at: string;
+}>;
+export type CallTransferAccepted = DomainEventOf<'CallTransferAccepted', { transferId: string; fromAgentId: string; toAgentId: string; at: string }>;
+export type CallTransferRejected = DomainEventOf<'CallTransferRejected', {
+  transferId: string;
+  /** null when no agent had been offered the transfer yet (e.g. nobody could be reserved). */
+  toAgentId: string | null;
+  offerId: string | null;
+  reason: 'rejected' | 'timeout' | 'unavailable' | 'call-ended';
+  at: string;
+}>;
+export type CallTransferredToQueue = DomainEventOf<'CallTransferredToQueue', { transferId: string; fromAgentId: string; queueId: string; at: string }>;
+export type CallTransferredExternally = DomainEventOf<'CallTransferredExternally', { transferId: string; fromAgentId: string; number: string; at: string }>;
+/** An external transfer failed: the call is back with the agent who asked for it. */
+export type CallTransferFailed = DomainEventOf<'CallTransferFailed', { transferId: string; reason: string; at: string }>;
+/** A connected (or force-ended) call ended. */
+export type CallEnded = DomainEventOf<'CallEnded', {
+  endedBy: EndedBy;
+  /** Agent connected at the end, if any. */
+  agentId: string | null;
+  reason: string | null;
+  at: string;
+}>;
+/** The caller hung up before an agent answered. */
+export type CallAbandoned = DomainEventOf<'CallAbandoned', {
+  while: 'waiting' | 'ringing';
+  /** Offers that were ringing when the caller left (their agents must be released). */
+  offers: OfferRef[];
+  at: string;
+}>;
+/** Max wait reached: the call overflows to `overflowQueueId` (a CallQueued follows) or ends with outcome 'expired'. */
+export type CallWaitExpired = DomainEventOf<'CallWaitExpired', { queueId: string; overflowQueueId: string | null; at: string }>;
+export type WrapUpStarted = DomainEventOf<'WrapUpStarted', { agentId: string; endsAt: string; at: string }>;
+export type WrapUpExtended = DomainEventOf<'WrapUpExtended', { agentId: string; bySeconds: number; endsAt: string; at: string }>;
+export type WrapUpCompleted = DomainEventOf<'WrapUpCompleted', {
+  agentId: string;
+  notes: string | null;
+  /** Call-quality / CSAT rating 1..5, or null. */
+  rating: number | null;
+  conversationStatus: 'closed' | 'open';
+  endedBy: 'agent' | 'timer' | 'system';
+  at: string;
+}>;
+export type DtmfReceived = DomainEventOf<'DtmfReceived', { digits: string; from: 'caller' | 'agent'; at: string }>;
+
+export type CallEvent =
+  | CallReceived
+  | CallQueued
+  | CallRejected
+  | CallOffered
+  | CallOfferDeclined
+  | CallOfferTimedOut
+  | CallOfferWithdrawn
+  | CallAnswered
+  | CallHeld
+  | CallResumed
+  | CallTransferRequested
+  | CallTransferOffered
+  | CallTransferAccepted
+  | CallTransferRejected
+  | CallTransferredToQueue
+  | CallTransferredExternally
+  | CallTransferFailed
+  | CallEnded
+  | CallAbandoned
+  | CallWaitExpired
+  | WrapUpStarted
+  | WrapUpExtended
+  | WrapUpCompleted
+  | DtmfReceived;
