@@ -1,0 +1,115 @@
+/**
+ * What may be asked of a call. Names are a contract: the router, the timers, the gateway and the API
+ * all send these. Every command carries `at` (ISO-8601): the decider never reads a clock.
+ */
+import type { CommandOf } from '../decider.ts';
+import type { Caller, CallChannel, EndedBy, TransferTarget } from '../../events/call-events.ts';
+import type { QueueSettings } from '../../events/queue-events.ts';
+
+/** A queue as the caller of a command saw it when deciding: its settings and whether it is open now. */
+export interface QueueSnapshot {
+  queueId: string;
+  settings: QueueSettings;
+  open: boolean;
+}
+
+export type ReceiveCall = CommandOf<'ReceiveCall', {
+  callId: string;
+  organisationId: string;
+  queue: QueueSnapshot;
+  channel: CallChannel;
+  caller: Caller;
+  dialedNumber: string | null;
+  media: 'audio' | 'video';
+  /** Added to the queue's priority (e.g. a VIP caller); 0 when absent. */
+  priorityBoost?: number;
+  at: string;
+}>;
+
+export type OfferCall = CommandOf<'OfferCall', {
+  offerId: string;
+  agentId: string;
+  ringTimeoutSeconds: number;
+  /** Ring-all strategy: the call may ring several agents at once. */
+  ringAll: boolean;
+  at: string;
+}>;
+export type AnswerCall = CommandOf<'AnswerCall', { agentId: string; at: string }>;
+export type DeclineOffer = CommandOf<'DeclineOffer', { agentId: string; at: string }>;
+/** Ring-timeout timer. */
+export type TimeOutOffer = CommandOf<'TimeOutOffer', { offerId: string; at: string }>;
+export type WithdrawOffer = CommandOf<'WithdrawOffer', { offerId: string; reason: 'answered-elsewhere' | 'agent-unavailable' | 'force-ended'; at: string }>;
+
+export type HoldCall = CommandOf<'HoldCall', { agentId: string; at: string }>;
+export type ResumeCall = CommandOf<'ResumeCall', { agentId: string; at: string }>;
+
+export type RequestTransfer = CommandOf<'RequestTransfer', {
+  transferId: string;
+  agentId: string;
+  target: TransferTarget;
+  /** Required when target.kind is 'queue'. */
+  targetQueue?: QueueSnapshot;
+  /** Wrap-up time of the transferring agent, started when the call leaves them. */
+  wrapUpSeconds: number;
+  at: string;
+}>;
+export type OfferTransfer = CommandOf<'OfferTransfer', { transferId: string; offerId: string; agentId: string; ringTimeoutSeconds: number; at: string }>;
+export type AcceptTransfer = CommandOf<'AcceptTransfer', { agentId: string; wrapUpSeconds: number; at: string }>;
+export type RejectTransfer = CommandOf<'RejectTransfer', { agentId: string; at: string }>;
+/** Transfer ring-timeout timer. */
+export type TimeOutTransfer = CommandOf<'TimeOutTransfer', { offerId: string; at: string }>;
+/** Nobody could be reserved for the transfer target. */
+export type CancelTransfer = CommandOf<'CancelTransfer', { reason: 'unavailable'; at: string }>;
+export type CompleteExternalTransfer = CommandOf<'CompleteExternalTransfer', { transferId: string; wrapUpSeconds: number; at: string }>;
+export type FailTransfer = CommandOf<'FailTransfer', { transferId: string; reason: string; at: string }>;
+
+export type HangUp = CommandOf<'HangUp', {
+  by: EndedBy;
+  /** The agent hanging up when `by` is 'agent'. */
+  agentId: string | null;
+  reason: string | null;
+  /** Wrap-up time of the connected agent; 0 = none. */
+  wrapUpSeconds: number;
+  at: string;
+}>;
+/** Max-wait timer. `overflowQueue` is the waiting queue's overflow target, or null. */
+export type ExpireWait = CommandOf<'ExpireWait', { overflowQueue: QueueSnapshot | null; at: string }>;
+
+export type ExtendWrapUp = CommandOf<'ExtendWrapUp', { agentId: string; seconds: number; at: string }>;
+export type CompleteWrapUp = CommandOf<'CompleteWrapUp', {
+  agentId: string;
+  notes: string | null;
+  rating: number | null;
+  conversationStatus: 'closed' | 'open';
+  at: string;
+}>;
+/** Wrap-up end timer. */
+export type EndWrapUp = CommandOf<'EndWrapUp', { agentId: string; at: string }>;
+
+export type ReceiveDtmf = CommandOf<'ReceiveDtmf', { digits: string; from: 'caller' | 'agent'; at: string }>;
+
+export type CallCommand =
+  | ReceiveCall
+  | OfferCall
+  | AnswerCall
+  | DeclineOffer
+  | TimeOutOffer
+  | WithdrawOffer
+  | HoldCall
+  | ResumeCall
+  | RequestTransfer
+  | OfferTransfer
+  | AcceptTransfer
+  | RejectTransfer
+  | TimeOutTransfer
+  | CancelTransfer
+  | CompleteExternalTransfer
+  | FailTransfer
+  | HangUp
+  | ExpireWait
+  | ExtendWrapUp
+  | CompleteWrapUp
+  | EndWrapUp
+  | ReceiveDtmf;
+
+export type CallCommandType = CallCommand['type'];
