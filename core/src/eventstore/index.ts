@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { EventStore } from './port.ts';
 import { SqliteEventStore } from './sqlite-event-store.ts';
+import type * as EventStoreDbModule from './eventstoredb-event-store.ts';
 
 export * from './port.ts';
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store.ts';
@@ -26,5 +27,5 @@ export const openEventStore = async (config: EventStoreConfig): Promise<EventSto
 };
 
 /** The EventStoreDB adapter, loaded on demand (it pulls in the gRPC client). */
-export const loadEventStoreDbAdapter = async (): Promise<typeof import('./eventstoredb-event-store.ts')> =>
+export const loadEventStoreDbAdapter = async (): Promise<typeof EventStoreDbModule> =>
   import('./eventstoredb-event-store.ts');
