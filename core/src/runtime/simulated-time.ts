@@ -2,12 +2,12 @@
  * Simulated time for the capacity simulator and tests: a clock that only moves when told to, and a
  * timer scheduler whose timers fire, in due order, as the clock is advanced. No sleeping, no wall clock.
  */
+import { EventHeap } from '../simulator/event-heap.ts';
 import type { Clock, TimerScheduler } from './clock.ts';
 
 interface PendingTimer {
   key: string;
   dueAt: number;
-  sequence: number;
   fire: () => void;
 }
 
@@ -28,12 +28,18 @@ export class SimulatedClock implements Clock {
   }
 }
 
+/**
+ * Timers in a heap ordered by due time (then scheduling order); cancelled or replaced timers stay in
+ * the heap and are skipped when they surface, so every operation is O(log n).
+ */
 export class SimulatedTimerScheduler implements TimerScheduler {
   readonly #timers = new Map<string, PendingTimer>();
-  #sequence = 0;
+  readonly #heap = new EventHeap<PendingTimer>();
 
   schedule(key: string, dueAt: Date, fire: () => void): void {
-    this.#timers.set(key, { key, dueAt: dueAt.getTime(), sequence: this.#sequence++, fire });
+    const timer = { key, dueAt: dueAt.getTime(), fire };
+    this.#timers.set(key, timer);
+    this.#heap.push(timer.dueAt, timer);
   }
 
   cancel(key: string): void {
@@ -48,7 +54,7 @@ export class SimulatedTimerScheduler implements TimerScheduler {
     return this.#timers.size;
   }
 
-  /** Due time of the earliest timer, or null. Linear: simulations hold few timers per call. */
+  /** Due time of the earliest live timer, or null. */
   nextDueAt(): number | null {
     return this.#earliest()?.dueAt ?? null;
   }
@@ -57,16 +63,19 @@ export class SimulatedTimerScheduler implements TimerScheduler {
   fireNextDue(millis: number): boolean {
     const timer = this.#earliest();
     if (timer === undefined || timer.dueAt > millis) return false;
+    this.#heap.pop();
     this.#timers.delete(timer.key);
     timer.fire();
     return true;
   }
 
+  /** The heap's top once stale entries (cancelled, or rescheduled under the same key) are dropped. */
   #earliest(): PendingTimer | undefined {
-    let best: PendingTimer | undefined;
-    for (const timer of this.#timers.values()) {
-      if (best === undefined || timer.dueAt < best.dueAt || (timer.dueAt === best.dueAt && timer.sequence < best.sequence)) best = timer;
+    for (;;) {
+      const top = this.#heap.peek();
+      if (top === undefined) return undefined;
+      if (this.#timers.get(top.key) === top) return top;
+      this.#heap.pop();
     }
-    return best;
   }
 }

@@ -48,3 +48,58 @@ export const agentState = async (sim: SimulatedContactCenter, agentId: string) =
 
 /** Data of the last event of a type in a stream. */
 export const lastOf = <T = Record<string, unknown>>(events: RecordedEvent[], type: string): T | undefined => events.filter((event) => event.type === type).at(-1)?.data as T | undefined;
+
+// ---- Several organisations in one center, and call-handling shortcuts ------------------------------
+
+export const ctxIn = (organisationId: string, userId = 'tester') => ({ organisationId, actor: { kind: 'user' as const, userId } });
+
+export const queueIn = (sim: SimulatedContactCenter, organisationId: string, queueId: string, overrides: Partial<QueueSettings> = {}): Promise<void> =>
+  sim.createQueue(organisationId, queueId, aQueueSettings({ name: `Queue ${queueId}`, number: null, ...overrides }));
+
+export const agentIn = (
+  sim: SimulatedContactCenter,
+  organisationId: string,
+  agentId: string,
+  queueIds: string[],
+  options: { online?: boolean; wrapUpSeconds?: number | null } = {},
+): Promise<void> => {
+  extension += 1;
+  return sim.addAgent(
+    organisationId,
+    agentId,
+    anAgentProfile({ fullName: `Agent ${agentId}`, username: agentId.replace(/[^a-z0-9._]/gi, '_'), extension: String(extension), wrapUpSeconds: options.wrapUpSeconds ?? null }),
+    queueIds,
+    options,
+  );
+};
+
+export const callIn = async (sim: SimulatedContactCenter, organisationId: string, queueId: string, number?: string): Promise<string> => {
+  const { callId } = await sim.cc.receiveCall({ organisationId, queueId, channel: 'pstn', caller: caller(number) }, ctxIn(organisationId, 'gateway'));
+  await sim.cc.whenIdle();
+  return callId;
+};
+
+/** An agent acting on a call (answer, decline, hold, resume, reject a transfer), then the core settles. */
+export const agentActs = async (
+  sim: SimulatedContactCenter,
+  callId: string,
+  type: 'AnswerCall' | 'DeclineOffer' | 'HoldCall' | 'ResumeCall' | 'RejectTransfer',
+  agentId: string,
+  organisationId = ORG,
+): Promise<void> => {
+  await sim.cc.execute('call', callId, { type, data: { agentId, at: sim.cc.now() } }, ctxIn(organisationId, agentId));
+  await sim.cc.whenIdle();
+};
+
+export const completeWrapUp = async (sim: SimulatedContactCenter, callId: string, agentId: string, organisationId = ORG): Promise<void> => {
+  await sim.cc.execute(
+    'call',
+    callId,
+    { type: 'CompleteWrapUp', data: { agentId, notes: null, rating: null, conversationStatus: 'closed', at: sim.cc.now() } },
+    ctxIn(organisationId, agentId),
+  );
+  await sim.cc.whenIdle();
+};
+
+/** Types of the events of a stream, in order. */
+export const typesOf = (events: RecordedEvent[]): string[] => events.map((event) => event.type);
