@@ -168,7 +168,7 @@ export class CallFlow {
       try {
         const at = this.#cc.now();
         try {
-          await this.#cc.execute('agent', agentId, { type: 'ReserveAgent', data: { callId, offerId, kind: 'offer', queueId: assignment.queueId, at } }, context);
+          await this.#cc.execute('agent', agentId, { type: 'ReserveAgent', data: { callId, organisationId: assignment.organisationId, offerId, kind: 'offer', queueId: assignment.queueId, at } }, context);
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
           this.#cc.stats.failedReservations += 1;
@@ -279,18 +279,16 @@ export class CallFlow {
     this.#offersInFlight.add(offerId);
     try {
       const at = this.#cc.now();
-      const cancel = () => this.#tolerate(this.#cc.execute('call', callId, { type: 'CancelTransfer', data: { reason: 'unavailable', at: this.#cc.now() } }, context));
-      // The agent stream cannot tell whose queue it joined, so queue membership alone would let a call cross organisations.
-      const { state: target } = await this.#cc.states.agents.load(streams.agent(agentId));
-      if (target.organisationId !== call.organisationId) {
-        await cancel();
-        return;
-      }
       try {
-        await this.#cc.execute('agent', agentId, { type: 'ReserveAgent', data: { callId, offerId, kind: 'transfer', queueId: call.queueId, at } }, context);
+        await this.#cc.execute(
+          'agent',
+          agentId,
+          { type: 'ReserveAgent', data: { callId, organisationId: call.organisationId, offerId, kind: 'transfer', queueId: call.queueId, at } },
+          context,
+        );
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        await cancel();
+        await this.#tolerate(this.#cc.execute('call', callId, { type: 'CancelTransfer', data: { reason: 'unavailable', at: this.#cc.now() } }, context));
         return;
       }
       const ringTimeoutSeconds = call.queueId === null ? 30 : ((await this.#cc.states.queues.load(streams.queue(call.queueId))).state.settings?.ringTimeoutSeconds ?? 30);

@@ -39,7 +39,7 @@ const joinQueue = (queueId = 'queue-1', penalty = 0, skills: string[] = []): Age
 const leaveQueue = (queueId = 'queue-1'): AgentCommand => ({ type: 'LeaveQueue', data: { queueId, at } });
 const reserve = (overrides: Partial<ReserveAgent['data']> = {}): AgentCommand => ({
   type: 'ReserveAgent',
-  data: { callId: 'call-1', offerId: 'offer-1', kind: 'offer', queueId: 'queue-1', at, ...overrides },
+  data: { callId: 'call-1', organisationId: 'org-1', offerId: 'offer-1', kind: 'offer', queueId: 'queue-1', at, ...overrides },
 });
 const release = (reason: ReleaseReason, callId = 'call-1', maxMissedOffersInRow: number | null = 3): AgentCommand => ({
   type: 'ReleaseAgent',
@@ -290,6 +290,12 @@ describe('ReserveAgent', () => {
   it('refuses a locked agent', () => spec.given([...ready, locked]).when(reserve()).thenThrows('AgentNotAvailable', 'locked'));
 
   it('refuses a removed agent', () => spec.given([registered, joined(), removed]).when(reserve()).thenThrows('AgentNotAvailable', 'removed'));
+
+  it('refuses a call of another organisation, even from a queue id the agent joined', () =>
+    spec.given(ready).when(reserve({ organisationId: 'org-2' })).thenThrows('AgentNotAvailable', 'organisation org-2'));
+
+  it('refuses a call of another organisation, even from a queue id the agent joined', () =>
+    spec.given(ready).when(reserve({ organisationId: 'org-2' })).thenThrows('AgentNotAvailable', 'organisation org-2'));
 
   it('refuses a queue the agent is not in', () => spec.given(ready).when(reserve({ queueId: 'queue-9' })).thenThrows('NotInQueue', 'queue-9'));
 

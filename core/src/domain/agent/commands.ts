@@ -18,6 +18,8 @@ export type ReservationKind = AgentReserved['data']['kind'];
 /** Takes the agent's single call slot; queueId (when given) must be one of the agent's queues. */
 export type ReserveAgent = CommandOf<'ReserveAgent', {
   callId: string;
+  /** The call's organisation: an agent only ever takes calls of its own. */
+  organisationId: string;
   offerId: string;
   kind: ReservationKind;
   queueId: string | null;

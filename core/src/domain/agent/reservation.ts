@@ -21,6 +21,9 @@ export const reserve = ({ data }: ReserveAgent, state: AgentState): AgentEvent[]
     throw new DomainError('InvalidInput', `Agent ${agentId}: '${data.kind}' is not a reservation kind (${KINDS.join(', ')}).`, { agentId, ...facts });
   }
   if (state.removed) throw notAvailable(agentId, 'the agent was removed', facts);
+  if (data.organisationId !== state.organisationId) {
+    throw notAvailable(agentId, `the call belongs to organisation ${data.organisationId}, the agent to ${String(state.organisationId)}`, facts);
+  }
   const held = state.reservation;
   if (held !== null && held.callId === data.callId && held.offerId === data.offerId) return [];
   if (held !== null) {
