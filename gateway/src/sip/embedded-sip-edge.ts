@@ -1,0 +1,474 @@
+/**
+ * The embedded SIP edge: the signalling port over the gateway's own UDP/TCP transport and
+ * transaction layer. It keeps the dialogs (Call-ID + both tags) of the calls it answers and of the
+ * legs it places, and answers what it does not handle (re-INVITE, REGISTER, unknown dialogs) with
+ * the proper refusal so no peer waits on it.
+ */
+import type { CoreLogger } from '@cc/core';
+import type {
+  DialOptions,
+  InboundCall,
+  InboundCallListener,
+  OutboundLeg,
+  OutboundLegListener,
+  PeerAddress,
+  SignallingPort,
+} from '../signalling/signalling-port.ts';
+import { contactUris, type OutgoingHeaders, parseUri, type SipRequest, type SipResponse, uriUser } from './message.ts';
+import {
+  type ClientTransaction,
+  DEFAULT_TIMERS,
+  newTag,
+  type ServerTransaction,
+  type TimerSettings,
+  TransactionLayer,
+  type TransactionUser,
+} from './transactions.ts';
+import { type Flow, SipTransport, type TransportName } from './transport.ts';
+import { randomUUID } from 'node:crypto';
+
+export interface EmbeddedSipEdgeOptions {
+  host: string;
+  port: number;
+  logger: CoreLogger;
+  timers?: Partial<TimerSettings>;
+}
+
+/** A dialog the edge is part of: how in-dialog requests find their leg. */
+interface DialogLeg {
+  inDialogRequest(request: SipRequest, transaction: ServerTransaction): void;
+  ack?(request: SipRequest): void;
+}
+
+const dialogKey = (callId: string, localTag: string, remoteTag: string): string => `${callId}|${localTag}|${remoteTag}`;
+
+export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
+  readonly transport: SipTransport;
+  readonly layer: TransactionLayer;
+  readonly logger: CoreLogger;
+  readonly #port: number;
+  readonly #dialogs = new Map<string, DialogLeg>();
+  /** Calls answered 100 but not yet given a final response, by INVITE branch. */
+  readonly #pending = new Map<string, InboundSipCall>();
+  #handler: ((call: InboundCall) => InboundCallListener) | null = null;
+
+  constructor(options: EmbeddedSipEdgeOptions) {
+    this.logger = options.logger;
+    this.#port = options.port;
+    this.transport = new SipTransport(options.host, options.logger, (text, flow) => this.layer.receive(text, flow));
+    this.layer = new TransactionLayer(this.transport, { ...DEFAULT_TIMERS, ...options.timers }, options.logger);
+    this.layer.attach(this);
+  }
+
+  async listen(): Promise<{ udpPort: number; tcpPort: number }> {
+    await this.transport.listen(this.#port);
+    return { udpPort: this.transport.udpPort, tcpPort: this.transport.tcpPort };
+  }
+
+  onIncomingCall(handler: (call: InboundCall) => InboundCallListener): void {
+    this.#handler = handler;
+  }
+
+  dial(target: string, options: DialOptions, listener: OutboundLegListener): OutboundLeg {
+    const leg = new OutboundSipLeg(this, target, options, listener);
+    leg.start();
+    return leg;
+  }
+
+  stats(): Record<string, number> {
+    const { server, client } = this.layer.counts;
+    return { dialogs: this.#dialogs.size, pendingCalls: this.#pending.size, serverTransactions: server, clientTransactions: client };
+  }
+
+  async close(): Promise<void> {
+    this.layer.stop();
+    this.#dialogs.clear();
+    this.#pending.clear();
+    await this.transport.close();
+  }
+
+  // ---- Bookkeeping for the legs --------------------------------------------------------------
+
+  addDialog(callId: string, localTag: string, remoteTag: string, leg: DialogLeg): void {
+    this.#dialogs.set(dialogKey(callId, localTag, remoteTag), leg);
+  }
+
+  removeDialog(callId: string, localTag: string, remoteTag: string): void {
+    this.#dialogs.delete(dialogKey(callId, localTag, remoteTag));
+  }
+
+  forgetPending(branch: string): void {
+    this.#pending.delete(branch);
+  }
+
+  /** Our Contact for a transport. */
+  contact(transport: TransportName): string {
+    const port = transport === 'udp' ? this.transport.udpPort : this.transport.tcpPort;
+    return `<sip:gateway@${this.transport.host}:${port}${transport === 'tcp' ? ';transport=tcp' : ''}>`;
+  }
+
+  // ---- TransactionUser -------------------------------------------------------------------------
+
+  request(request: SipRequest, transaction: ServerTransaction): void {
+    const toTag = request.to.params.tag;
+    const fromTag = request.from.params.tag ?? '';
+    if (toTag !== undefined) {
+      const leg = this.#dialogs.get(dialogKey(request.callId, toTag, fromTag));
+      if (leg === undefined) transaction.respond(481);
+      else leg.inDialogRequest(request, transaction);
+      return;
+    }
+    switch (request.method) {
+      case 'INVITE':
+        this.#incomingInvite(request, transaction);
+        return;
+      case 'OPTIONS':
+        transaction.respond(200, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']] });
+        return;
+      case 'REGISTER':
+        // The registrar (WebRTC agents over WebSocket) comes with the media work.
+        transaction.respond(501);
+        return;
+      case 'BYE':
+        transaction.respond(481);
+        return;
+      default:
+        transaction.respond(405, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']] });
+    }
+  }
+
+  ack(request: SipRequest): void {
+    const toTag = request.to.params.tag;
+    if (toTag === undefined) return;
+    this.#dialogs.get(dialogKey(request.callId, toTag, request.from.params.tag ?? ''))?.ack?.(request);
+  }
+
+  cancelled(invite: ServerTransaction): void {
+    const call = this.#pending.get(invite.request.via[0]?.params.branch ?? '');
+    if (call === undefined) {
+      invite.respond(487);
+      return;
+    }
+    call.cancelledByCaller();
+  }
+
+  #incomingInvite(request: SipRequest, transaction: ServerTransaction): void {
+    const branch = request.via[0]?.params.branch ?? '';
+    const call = new InboundSipCall(this, request, transaction);
+    this.#pending.set(branch, call);
+    const handler = this.#handler;
+    if (handler === null) {
+      call.reject(503);
+      return;
+    }
+    call.listener = handler(call);
+  }
+}
+
+type InboundState = 'offered' | 'answered' | 'confirmed' | 'ended';
+
+class InboundSipCall implements InboundCall, DialogLeg {
+  readonly id: string;
+  readonly dialled: string | null;
+  readonly callerUser: string | null;
+  readonly callerDisplayName: string | null;
+  readonly source: PeerAddress;
+  readonly offer: string | null;
+  listener: InboundCallListener | null = null;
+  readonly #edge: EmbeddedSipEdge;
+  readonly #invite: ServerTransaction;
+  readonly #localTag = newTag();
+  readonly #remoteTag: string;
+  #localCSeq = 1;
+  #state: InboundState = 'offered';
+
+  constructor(edge: EmbeddedSipEdge, request: SipRequest, transaction: ServerTransaction) {
+    this.#edge = edge;
+    this.#invite = transaction;
+    transaction.toTag = this.#localTag;
+    this.id = request.callId;
+    this.dialled = uriUser(request.uri);
+    this.callerUser = uriUser(request.from.uri);
+    this.callerDisplayName = request.from.name;
+    this.source = { address: transaction.flow.address, port: transaction.flow.port, transport: transaction.flow.transport };
+    this.offer = request.body === '' ? null : request.body;
+    this.#remoteTag = request.from.params.tag ?? '';
+  }
+
+  get ended(): boolean {
+    return this.#state === 'ended';
+  }
+
+  ring(): void {
+    if (this.#state !== 'offered') return;
+    this.#invite.respond(180, { headers: [['Contact', this.#edge.contact(this.#invite.flow.transport)]] });
+  }
+
+  reject(status: number, reason?: string): void {
+    if (this.#state !== 'offered') return;
+    const headers: OutgoingHeaders = reason === undefined ? [] : [['Reason', `SIP;cause=${status};text="${reason.replace(/["\\]/g, '')}"`]];
+    this.#invite.respond(status, { headers });
+    this.#finish();
+  }
+
+  answer(sdp: string): void {
+    if (this.#state !== 'offered') return;
+    this.#state = 'answered';
+    this.#edge.forgetPending(this.#branch);
+    this.#edge.addDialog(this.id, this.#localTag, this.#remoteTag, this);
+    this.#invite.onAckTimeout = () => {
+      this.#edge.logger.warn({ callId: this.id }, 'caller never acknowledged the answer: hanging up');
+      this.#bye();
+      this.#finish();
+      this.listener?.ended('no-ack');
+    };
+    this.#invite.respond(200, {
+      headers: [
+        ['Contact', this.#edge.contact(this.#invite.flow.transport)],
+        ['Content-Type', 'application/sdp'],
+      ],
+      body: sdp,
+    });
+  }
+
+  end(status = 480, reason?: string): void {
+    if (this.#state === 'offered') this.reject(status, reason);
+    else if (this.#state === 'answered' || this.#state === 'confirmed') {
+      this.#bye();
+      this.#finish();
+    }
+  }
+
+  cancelledByCaller(): void {
+    if (this.#state !== 'offered') return;
+    this.#invite.respond(487);
+    this.#finish();
+    this.listener?.ended('cancelled');
+  }
+
+  ack(): void {
+    if (this.#state !== 'answered') return;
+    this.#state = 'confirmed';
+    this.#invite.acknowledged();
+  }
+
+  inDialogRequest(request: SipRequest, transaction: ServerTransaction): void {
+    if (request.method === 'BYE') {
+      transaction.respond(200);
+      if (this.#state === 'ended') return;
+      this.#finish();
+      this.listener?.ended('hung-up');
+      return;
+    }
+    answerOtherInDialog(request, transaction);
+  }
+
+  get #branch(): string {
+    return this.#invite.request.via[0]?.params.branch ?? '';
+  }
+
+  #bye(): void {
+    const request = this.#invite.request;
+    this.#localCSeq += 1;
+    const headers: OutgoingHeaders = [
+      ['From', `${request.headers.to};tag=${this.#localTag}`],
+      ['To', request.headers.from ?? ''],
+      ['Call-ID', this.id],
+      ['CSeq', `${this.#localCSeq} BYE`],
+      ['Max-Forwards', '70'],
+    ];
+    const target = firstContactUri(request) ?? request.from.uri;
+    this.#edge.layer.send({ method: 'BYE', uri: target, headers }, this.#invite.flow, {
+      response: () => undefined,
+      failed: (status) => this.#edge.logger.warn({ callId: this.id, status }, 'BYE to the caller got no answer'),
+    });
+  }
+
+  #finish(): void {
+    this.#state = 'ended';
+    this.#edge.forgetPending(this.#branch);
+    this.#edge.removeDialog(this.id, this.#localTag, this.#remoteTag);
+  }
+}
+
+type OutboundState = 'calling' | 'early' | 'confirmed' | 'ended';
+
+class OutboundSipLeg implements OutboundLeg, DialogLeg {
+  readonly target: string;
+  readonly #edge: EmbeddedSipEdge;
+  readonly #listener: OutboundLegListener;
+  readonly #options: DialOptions;
+  readonly #callId = randomUUID();
+  readonly #localTag = newTag();
+  readonly #flow: Flow | null;
+  #remoteTag: string | null = null;
+  #remoteTarget: string;
+  #remoteTo: string | null = null;
+  #invite: ClientTransaction | null = null;
+  #ack: { uri: string; headers: OutgoingHeaders } | null = null;
+  #localCSeq = 1;
+  #state: OutboundState = 'calling';
+  #endWanted = false;
+
+  constructor(edge: EmbeddedSipEdge, target: string, options: DialOptions, listener: OutboundLegListener) {
+    this.#edge = edge;
+    this.target = target;
+    this.#remoteTarget = target;
+    this.#options = options;
+    this.#listener = listener;
+    const uri = parseUri(target);
+    const host = uri?.host;
+    this.#flow =
+      uri === null || uri.scheme !== 'sip' || host === undefined || host === ''
+        ? null
+        : edge.transport.flowTo(uri.params?.transport?.toLowerCase() === 'tcp' ? 'tcp' : 'udp', host.replace(/^\[|\]$/g, ''), uri.port !== undefined && uri.port > 0 ? uri.port : 5060);
+  }
+
+  get ended(): boolean {
+    return this.#state === 'ended';
+  }
+
+  start(): void {
+    const flow = this.#flow;
+    if (flow === null) {
+      this.#state = 'ended';
+      queueMicrotask(() => this.#listener.refused(400));
+      return;
+    }
+    const name = this.#options.callerDisplayName === null ? '' : `"${this.#options.callerDisplayName.replace(/["\\]/g, '')}" `;
+    const user = this.#options.callerUser ?? 'anonymous';
+    const headers: OutgoingHeaders = [
+      ['From', `${name}<sip:${user}@${this.#edge.transport.host}>;tag=${this.#localTag}`],
+      ['To', `<${this.target}>`],
+      ['Call-ID', this.#callId],
+      ['CSeq', '1 INVITE'],
+      ['Contact', this.#edge.contact(flow.transport)],
+      ['Max-Forwards', '70'],
+    ];
+    if (this.#options.offer !== null) headers.push(['Content-Type', 'application/sdp']);
+    this.#invite = this.#edge.layer.send({ method: 'INVITE', uri: this.target, headers, ...(this.#options.offer === null ? {} : { body: this.#options.offer }) }, flow, {
+      response: (response) => this.#response(response),
+      failed: (status) => this.#refused(status),
+    });
+  }
+
+  end(): void {
+    if (this.#state === 'ended') return;
+    this.#endWanted = true;
+    if (this.#state === 'early') this.#cancel();
+    else if (this.#state === 'confirmed') {
+      this.#bye();
+      this.#finish();
+    }
+    // 'calling': the CANCEL goes out with the first provisional response (RFC 3261 9.1).
+  }
+
+  ack(): void {
+    // ACKs of our own: nothing to do for a UAC dialog.
+  }
+
+  inDialogRequest(request: SipRequest, transaction: ServerTransaction): void {
+    if (request.method === 'BYE') {
+      transaction.respond(200);
+      if (this.#state === 'ended') return;
+      this.#finish();
+      this.#listener.ended('hung-up');
+      return;
+    }
+    answerOtherInDialog(request, transaction);
+  }
+
+  #response(response: SipResponse): void {
+    if (response.status < 200) {
+      if (this.#state === 'calling') {
+        this.#state = 'early';
+        if (this.#endWanted) {
+          this.#cancel();
+          return;
+        }
+      }
+      if (this.#state === 'early' && !this.#endWanted && (response.status === 180 || response.status === 183)) this.#listener.ringing();
+      return;
+    }
+    if (response.status >= 300) {
+      this.#refused(response.status);
+      return;
+    }
+    if (this.#ack !== null) {
+      this.#sendAck(); // a 2xx retransmission: our ACK was lost
+      return;
+    }
+    if (this.#state === 'ended') return;
+    this.#remoteTag = response.to.params.tag ?? '';
+    this.#remoteTo = response.headers.to ?? `<${this.target}>`;
+    this.#remoteTarget = firstContactUri(response) ?? this.target;
+    this.#state = 'confirmed';
+    this.#edge.addDialog(this.#callId, this.#localTag, this.#remoteTag, this);
+    this.#ack = { uri: this.#remoteTarget, headers: [...this.#dialogHeaders(), ['CSeq', '1 ACK'], ['Max-Forwards', '70']] };
+    this.#sendAck();
+    if (this.#endWanted) {
+      // Answered while we were cancelling: the first 200 lost the race, end it at once.
+      this.#bye();
+      this.#finish();
+      this.#listener.ended('hung-up');
+      return;
+    }
+    this.#listener.answered(response.body === '' ? null : response.body);
+  }
+
+  #refused(status: number): void {
+    if (this.#state === 'ended' || this.#state === 'confirmed') return;
+    this.#finish();
+    this.#listener.refused(status);
+  }
+
+  #sendAck(): void {
+    if (this.#ack === null || this.#flow === null) return;
+    this.#edge.layer.sendStateless({ method: 'ACK', uri: this.#ack.uri, headers: this.#ack.headers }, this.#flow);
+  }
+
+  #cancel(): void {
+    const invite = this.#invite;
+    if (invite === null || this.#flow === null) return;
+    const keep = (name: string) => invite.request.headers.filter(([header]) => header.toLowerCase() === name);
+    const headers: OutgoingHeaders = [...keep('from'), ...keep('to'), ...keep('call-id'), ['CSeq', '1 CANCEL'], ['Max-Forwards', '70']];
+    this.#edge.layer.send({ method: 'CANCEL', uri: this.target, headers }, this.#flow, { response: () => undefined, failed: () => undefined }, invite.branch);
+    invite.expectEnd();
+  }
+
+  #bye(): void {
+    if (this.#flow === null) return;
+    this.#localCSeq += 1;
+    this.#edge.layer.send({ method: 'BYE', uri: this.#remoteTarget, headers: [...this.#dialogHeaders(), ['CSeq', `${this.#localCSeq} BYE`], ['Max-Forwards', '70']] }, this.#flow, {
+      response: () => undefined,
+      failed: (status) => this.#edge.logger.warn({ target: this.target, status }, 'BYE to the agent phone got no answer'),
+    });
+  }
+
+  #dialogHeaders(): OutgoingHeaders {
+    const name = this.#options.callerDisplayName === null ? '' : `"${this.#options.callerDisplayName.replace(/["\\]/g, '')}" `;
+    return [
+      ['From', `${name}<sip:${this.#options.callerUser ?? 'anonymous'}@${this.#edge.transport.host}>;tag=${this.#localTag}`],
+      ['To', this.#remoteTo ?? `<${this.target}>`],
+      ['Call-ID', this.#callId],
+    ];
+  }
+
+  #finish(): void {
+    this.#state = 'ended';
+    if (this.#remoteTag !== null) this.#edge.removeDialog(this.#callId, this.#localTag, this.#remoteTag);
+  }
+}
+
+/** In-dialog requests other than BYE: re-INVITE (hold, transfer) comes with the media work. */
+const answerOtherInDialog = (request: SipRequest, transaction: ServerTransaction): void => {
+  if (request.method === 'INVITE') transaction.respond(488);
+  else if (request.method === 'OPTIONS' || request.method === 'INFO' || request.method === 'NOTIFY') transaction.respond(200);
+  else transaction.respond(501);
+};
+
+/** The first Contact URI of a message, parsed with drachtio's contact parser. */
+const firstContactUri = (message: SipRequest | SipResponse): string | null => {
+  const raw = message.headers.contact;
+  return raw === undefined ? null : (contactUris(raw)[0] ?? null);
+};

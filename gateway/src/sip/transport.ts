@@ -1,0 +1,193 @@
+/**
+ * SIP over UDP and TCP on one port number. UDP datagrams are whole messages; TCP is a byte stream
+ * framed by the blank line after the headers and the Content-Length. A connection whose framing is
+ * lost (a header block that does not parse, or no header end within the size limit) is closed:
+ * nothing after it on that stream can be trusted. Responses and in-dialog requests go back over the
+ * flow (connection or address) they belong to.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { CoreLogger } from '@cc/core';
+import { contentLengthOf } from './message.ts';
+
+export type TransportName = 'udp' | 'tcp';
+
+/** Where a message came from, or where one goes: an address, and for TCP the connection. */
+export interface Flow {
+  transport: TransportName;
+  address: string;
+  port: number;
+  connection?: net.Socket;
+}
+
+export type MessageHandler = (text: string, flow: Flow) => void;
+
+/** Largest header block (and message) accepted on a stream before the connection is dropped. */
+const MAX_STREAM_MESSAGE = 64 * 1024;
+
+const normaliseAddress = (address: string): string => (address.startsWith('::ffff:') ? address.slice(7) : address);
+
+export class SipTransport {
+  readonly #host: string;
+  readonly #logger: CoreLogger;
+  readonly #onMessage: MessageHandler;
+  #udp: dgram.Socket | null = null;
+  #tcp: net.Server | null = null;
+  /** Open TCP connections by `address:port` of the far end. */
+  readonly #connections = new Map<string, net.Socket>();
+  udpPort = 0;
+  tcpPort = 0;
+
+  constructor(host: string, logger: CoreLogger, onMessage: MessageHandler) {
+    this.#host = host;
+    this.#logger = logger;
+    this.#onMessage = onMessage;
+  }
+
+  get host(): string {
+    return this.#host;
+  }
+
+  /** Binds UDP and TCP to `port`; port 0 picks a free number shared by both. */
+  async listen(port: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const udp = await this.#bindUdp(port);
+      const udpPort = udp.address().port;
+      try {
+        this.#tcp = await this.#listenTcp(udpPort);
+        this.#udp = udp;
+        this.udpPort = udpPort;
+        this.tcpPort = udpPort;
+        return;
+      } catch (error) {
+        await new Promise<void>((resolve) => udp.close(() => resolve()));
+        // With a random port the TCP side may be taken by someone else: try another number.
+        if (port !== 0 || attempt >= 10) throw error;
+      }
+    }
+  }
+
+  send(flow: Flow, text: string, onError?: (error: Error) => void): void {
+    if (flow.transport === 'udp') {
+      this.#udp?.send(text, flow.port, flow.address, (error) => {
+        if (error) {
+          this.#logger.warn({ err: error.message, to: `${flow.address}:${flow.port}` }, 'sip udp send failed');
+          onError?.(error);
+        }
+      });
+      return;
+    }
+    const connection = this.#connectionFor(flow, onError);
+    if (connection === null) {
+      onError?.(new Error('transport closed'));
+      return;
+    }
+    connection.write(text);
+  }
+
+  /** Flow to a target taken from a URI: the open connection to it when TCP, else a new one on demand. */
+  flowTo(transport: TransportName, address: string, port: number): Flow {
+    return { transport, address: normaliseAddress(address), port };
+  }
+
+  async close(): Promise<void> {
+    for (const connection of this.#connections.values()) connection.destroy();
+    this.#connections.clear();
+    const udp = this.#udp;
+    const tcp = this.#tcp;
+    this.#udp = null;
+    this.#tcp = null;
+    await Promise.all([
+      udp === null ? undefined : new Promise<void>((resolve) => udp.close(() => resolve())),
+      tcp === null ? undefined : new Promise<void>((resolve) => tcp.close(() => resolve())),
+    ]);
+  }
+
+  #bindUdp(port: number): Promise<dgram.Socket> {
+    return new Promise((resolve, reject) => {
+      const socket = dgram.createSocket(net.isIPv6(this.#host) ? 'udp6' : 'udp4');
+      socket.once('error', reject);
+      socket.bind(port, this.#host, () => {
+        socket.off('error', reject);
+        socket.on('error', (error) => this.#logger.warn({ err: error.message }, 'sip udp socket error'));
+        socket.on('message', (data, remote) => {
+          this.#deliver(data.toString('utf8'), { transport: 'udp', address: normaliseAddress(remote.address), port: remote.port });
+        });
+        resolve(socket);
+      });
+    });
+  }
+
+  #listenTcp(port: number): Promise<net.Server> {
+    return new Promise((resolve, reject) => {
+      const server = net.createServer((socket) => this.#adopt(socket));
+      server.once('error', reject);
+      server.listen(port, this.#host, () => {
+        server.off('error', reject);
+        resolve(server);
+      });
+    });
+  }
+
+  #connectionFor(flow: Flow, onConnectError?: (error: Error) => void): net.Socket | null {
+    if (this.#tcp === null) return null;
+    if (flow.connection !== undefined && !flow.connection.destroyed) return flow.connection;
+    const key = `${flow.address}:${flow.port}`;
+    const open = this.#connections.get(key);
+    if (open !== undefined && !open.destroyed) return open;
+    const socket = net.connect({ host: flow.address, port: flow.port });
+    if (onConnectError !== undefined) socket.once('error', onConnectError);
+    this.#adopt(socket, key);
+    return socket;
+  }
+
+  /** Reads framed messages from a connection (accepted or dialled) and keeps it for replies. */
+  #adopt(socket: net.Socket, knownKey?: string): void {
+    const remote = (): Flow => ({ transport: 'tcp', address: normaliseAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0, connection: socket });
+    const key = knownKey ?? `${remote().address}:${remote().port}`;
+    this.#connections.set(key, socket);
+    let buffer = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      for (;;) {
+        // Keep-alive CRLFs between messages (RFC 5626) carry nothing.
+        let start = 0;
+        while (start + 1 < buffer.length && buffer[start] === 0x0d && buffer[start + 1] === 0x0a) start += 2;
+        if (start > 0) buffer = buffer.subarray(start);
+        const headerEnd = buffer.indexOf('\r\n\r\n');
+        if (headerEnd < 0) {
+          if (buffer.length > MAX_STREAM_MESSAGE) this.#dropConnection(socket, 'no header end within the size limit');
+          return;
+        }
+        const length = contentLengthOf(buffer.subarray(0, headerEnd).toString('utf8'));
+        if (length === 'bad' || (length !== null && length > MAX_STREAM_MESSAGE)) {
+          this.#dropConnection(socket, 'unframeable message on stream');
+          return;
+        }
+        const total = headerEnd + 4 + (length ?? 0);
+        if (buffer.length < total) return;
+        const text = buffer.subarray(0, total).toString('utf8');
+        buffer = buffer.subarray(total);
+        this.#deliver(text, remote());
+      }
+    });
+    socket.on('error', (error) => this.#logger.debug({ err: error.message, peer: key }, 'sip tcp connection error'));
+    socket.on('close', () => {
+      if (this.#connections.get(key) === socket) this.#connections.delete(key);
+    });
+  }
+
+  #dropConnection(socket: net.Socket, reason: string): void {
+    this.#logger.warn({ reason, peer: `${socket.remoteAddress}:${socket.remotePort}` }, 'sip tcp connection dropped');
+    socket.destroy();
+  }
+
+  #deliver(text: string, flow: Flow): void {
+    try {
+      this.#onMessage(text, flow);
+    } catch (error) {
+      // Whatever a message does to the layers above, the transport keeps serving.
+      this.#logger.error({ err: error instanceof Error ? (error.stack ?? error.message) : String(error) }, 'sip message handling failed');
+    }
+  }
+}

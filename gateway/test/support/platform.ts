@@ -1,0 +1,136 @@
+/** A wall-clock core on an in-memory store, one organisation, and the gateway in front of it. */
+import { ContactCenter, type QueueSettings, type AgentProfile, type RecordedEvent, silentLogger, streams, readStreamToArray, type CoreLogger } from '@cc/core';
+import { SqliteEventStore } from '@cc/core/eventstore';
+import { type RunningGateway, startGateway } from '../../src/index.ts';
+
+export const ORG = 'org-gw';
+export const QUEUE_NUMBER = '+3225551234';
+
+export interface Platform {
+  cc: ContactCenter;
+  gateway: RunningGateway;
+  stop(): Promise<void>;
+}
+
+const setup = { organisationId: ORG, actor: { kind: 'user' as const, userId: 'setup' } };
+
+export const queueSettings = (overrides: Partial<QueueSettings> = {}): QueueSettings => ({
+  name: 'Support',
+  number: QUEUE_NUMBER,
+  strategy: 'longest-idle',
+  ringTimeoutSeconds: 20,
+  wrapUpSeconds: 30,
+  maxWaitSeconds: null,
+  overflowQueueId: null,
+  priority: 0,
+  serviceLevelSeconds: 20,
+  businessHours: null,
+  maskCallerName: false,
+  video: false,
+  announcement: null,
+  musicOnHold: null,
+  ...overrides,
+});
+
+const agentProfile = (agentId: string, externalUri: string | null, extension: number): AgentProfile => ({
+  fullName: `Agent ${agentId}`,
+  username: agentId,
+  alias: null,
+  email: null,
+  extension: String(extension),
+  typology: 'external',
+  externalUri,
+  wrapUpSeconds: null,
+  description: null,
+  voicemail: false,
+});
+
+/** When DEBUG_GATEWAY is set, logs go to stderr. */
+const testLogger: CoreLogger = process.env.DEBUG_GATEWAY
+  ? {
+      debug: (details, message) => process.stderr.write(`debug ${message} ${JSON.stringify(details)}\n`),
+      info: (details, message) => process.stderr.write(`info ${message} ${JSON.stringify(details)}\n`),
+      warn: (details, message) => process.stderr.write(`warn ${message} ${JSON.stringify(details)}\n`),
+      error: (details, message) => process.stderr.write(`error ${message} ${JSON.stringify(details)}\n`),
+    }
+  : silentLogger;
+
+export const startPlatform = async (
+  options: { queue?: Partial<QueueSettings>; trustedPeers?: string[]; maxMissedOffersInRow?: number | null } = {},
+): Promise<Platform> => {
+  const store = SqliteEventStore.open({ file: ':memory:' });
+  const cc = new ContactCenter({ store, logger: testLogger });
+  await cc.start();
+  await cc.execute(
+    'organisation',
+    ORG,
+    { type: 'CreateOrganisation', data: { organisationId: ORG, name: 'Gateway org', timeZone: 'UTC', maxMissedOffersInRow: options.maxMissedOffersInRow ?? null, at: cc.now() } },
+    setup,
+  );
+  await cc.execute('queue', 'q1', { type: 'CreateQueue', data: { queueId: 'q1', organisationId: ORG, settings: queueSettings(options.queue), at: cc.now() } }, setup);
+  const gateway = await startGateway({
+    cc,
+    sipPort: 0,
+    host: '127.0.0.1',
+    trustedPeers: options.trustedPeers ?? ['127.0.0.0/8'],
+    trunkUri: null,
+    logger: testLogger,
+    sipTimers: { t1: 100, t2: 400, t4: 500 },
+  });
+  return {
+    cc,
+    gateway,
+    stop: async () => {
+      await gateway.stop();
+      await cc.stop();
+      await store.close();
+    },
+  };
+};
+
+let extension = 3000;
+
+/** An External agent whose phone is at `externalUri`, in q1, Online. */
+export const externalAgent = async (cc: ContactCenter, agentId: string, externalUri: string | null): Promise<void> => {
+  extension += 1;
+  const context = { ...setup, actor: { kind: 'user' as const, userId: agentId } };
+  await cc.execute('agent', agentId, { type: 'RegisterAgent', data: { agentId, organisationId: ORG, profile: agentProfile(agentId, externalUri, extension), at: cc.now() } }, setup);
+  await cc.execute('agent', agentId, { type: 'JoinQueue', data: { queueId: 'q1', penalty: 0, skills: [], at: cc.now() } }, setup);
+  await cc.execute('agent', agentId, { type: 'SetAgentStatus', data: { status: 'online', reason: null, at: cc.now() } }, context);
+  await cc.whenIdle();
+};
+
+export const phoneUri = (agentId: string, port: number, transport: 'udp' | 'tcp'): string =>
+  `sip:${agentId}@127.0.0.1:${port}${transport === 'tcp' ? ';transport=tcp' : ''}`;
+
+/** Every call stream's events, by call id. */
+export const callLogs = async (cc: ContactCenter): Promise<Map<string, RecordedEvent[]>> => {
+  const all = await cc.store.readAll({ after: 0n, maxCount: 10_000, streamPrefixes: ['call-'] });
+  const byCall = new Map<string, RecordedEvent[]>();
+  for (const event of all) byCall.set(event.streamId, [...(byCall.get(event.streamId) ?? []), event]);
+  return byCall;
+};
+
+/** The only call's events (the tests place one call each). */
+export const onlyCall = async (cc: ContactCenter): Promise<RecordedEvent[]> => {
+  const logs = [...(await callLogs(cc)).values()];
+  if (logs.length !== 1) throw new Error(`expected one call, found ${logs.length}`);
+  return logs[0] as RecordedEvent[];
+};
+
+export const types = (events: RecordedEvent[]): string[] => events.map((event) => event.type);
+
+export const agentLog = (cc: ContactCenter, agentId: string): Promise<RecordedEvent[]> => readStreamToArray(cc.store, streams.agent(agentId));
+
+/** Polls until `check` passes (or throws its last failure after `timeoutMs`). */
+export const eventually = async <T>(check: () => Promise<T> | T, timeoutMs = 10_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+};

@@ -1,0 +1,134 @@
+/** Real sipp peers for the gateway tests: spawned on 127.0.0.1 with random ports, always cleaned up. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const scenarios = path.join(import.meta.dirname, '..', 'scenarios');
+const running = new Set<ChildProcess>();
+const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-gateway-sipp-'));
+
+/** A port free for both UDP and TCP on 127.0.0.1 right now. */
+export const freePort = async (): Promise<number> => {
+  for (;;) {
+    const udp = dgram.createSocket('udp4');
+    const port = await new Promise<number>((resolve) => udp.bind(0, '127.0.0.1', () => resolve(udp.address().port)));
+    const tcpFree = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    await new Promise<void>((resolve) => udp.close(() => resolve()));
+    if (tcpFree) return port;
+  }
+};
+
+export interface SippRun {
+  port: number;
+  /** Resolves with sipp's exit code (0: every call succeeded). */
+  exit: Promise<number>;
+  /** sipp's error log (unexpected messages), for assertion messages. */
+  errors(): string;
+}
+
+export interface SippOptions {
+  scenario: string;
+  transport: 'udp' | 'tcp';
+  /** For a UAC: the edge's port (calls go to 127.0.0.1:<port>). */
+  remotePort?: number;
+  /** Request-URI user for a UAC. */
+  service?: string;
+  /** Value of the [agent] keyword in the scenario. */
+  agent?: string;
+  timeoutSeconds?: number;
+  /** Replacements in the scenario text (e.g. EXPECTED_STATUS). */
+  fill?: Record<string, string>;
+}
+
+export const sipp = async (options: SippOptions): Promise<SippRun> => {
+  const port = await freePort();
+  const mediaPort = await freePort();
+  let scenarioFile = path.join(scenarios, options.scenario);
+  if (options.fill !== undefined) {
+    let text = fs.readFileSync(scenarioFile, 'utf8');
+    for (const [key, value] of Object.entries(options.fill)) text = text.replaceAll(key, value);
+    scenarioFile = path.join(workDir, `${port}-${options.scenario}`);
+    fs.writeFileSync(scenarioFile, text);
+  }
+  const errorFile = path.join(workDir, `${port}-errors.log`);
+  const args = [
+    '-sf', scenarioFile,
+    '-i', '127.0.0.1',
+    '-p', String(port),
+    '-mp', String(mediaPort),
+    '-t', options.transport === 'udp' ? 'u1' : 't1',
+    '-m', '1',
+    '-nostdin',
+    '-trace_err', '-error_file', errorFile,
+    '-timeout', `${options.timeoutSeconds ?? 20}s`, '-timeout_error',
+    '-key', 'agent', options.agent ?? 'agent',
+  ];
+  if (options.remotePort !== undefined) args.push('-s', options.service ?? 'service', `127.0.0.1:${options.remotePort}`);
+  const child = spawn('sipp', args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: workDir });
+  running.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const exit = new Promise<number>((resolve) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve(code ?? (signal === null ? -1 : 128));
+    });
+    child.once('error', () => resolve(-1));
+  });
+  // A UAS must be listening before anyone calls it.
+  if (options.remotePort === undefined) await waitForListener(port, options.transport);
+  return {
+    port,
+    exit,
+    errors: () => {
+      const log = fs.existsSync(errorFile) ? fs.readFileSync(errorFile, 'utf8') : '';
+      return `${stderr}\n${log}`.trim();
+    },
+  };
+};
+
+/** Waits until sipp has bound its port (the port stops being free). */
+const waitForListener = async (port: number, transport: 'udp' | 'tcp'): Promise<void> => {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const taken = await new Promise<boolean>((resolve) => {
+      if (transport === 'tcp') {
+        // Probing by listening, not connecting: a probe connection would reach the scenario.
+        const server = net.createServer();
+        server.once('error', () => resolve(true));
+        server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+        return;
+      }
+      const udp = dgram.createSocket('udp4');
+      udp.once('error', () => resolve(true));
+      udp.bind(port, '127.0.0.1', () => udp.close(() => resolve(false)));
+    });
+    if (taken) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`sipp did not bind port ${port}`);
+};
+
+/** Kills every sipp still running (by its own pid). */
+export const killAllSipp = async (): Promise<void> => {
+  const children = [...running];
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+};
