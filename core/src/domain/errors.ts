@@ -44,6 +44,19 @@ export const DOMAIN_ERROR_CODES = [
   'TransferToSelf',
   'NotInWrapUp',
   'QueueClosed',
+  // users, sessions, access (appended for the API)
+  'UserNotFound',
+  'UserAlreadyExists',
+  'EmailTaken',
+  'UsernameTaken',
+  'WeakPassword',
+  'InvalidCredentials',
+  'UserLocked',
+  'SessionNotFound',
+  'SessionExpired',
+  'InviteInvalid',
+  'NotAMember',
+  'QueueNumberTaken',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -1,0 +1,26 @@
+/** The whole schema: one module per area, merged. */
+import { createSchema } from 'graphql-yoga';
+import { agentResolvers, agentTypeDefs } from './agents-schema.ts';
+import { authResolvers, authTypeDefs } from './auth-schema.ts';
+import { callResolvers, callTypeDefs } from './calls-schema.ts';
+import type { ApiContext } from './context.ts';
+import { queueResolvers, queueTypeDefs } from './queues-schema.ts';
+import type { Resolvers } from './resolvers.ts';
+import { subscriptionResolvers, subscriptionTypeDefs } from './subscriptions-schema.ts';
+
+const rootTypeDefs = /* GraphQL */ `
+  type Query { _version: String! }
+  type Mutation { _noop: Boolean }
+`;
+
+const merge = (...maps: Resolvers[]): Resolvers => {
+  const merged: Resolvers = {};
+  for (const map of maps) for (const [type, fields] of Object.entries(map)) merged[type] = { ...merged[type], ...fields };
+  return merged;
+};
+
+export const buildSchema = () =>
+  createSchema<ApiContext>({
+    typeDefs: [rootTypeDefs, authTypeDefs, agentTypeDefs, queueTypeDefs, callTypeDefs, subscriptionTypeDefs],
+    resolvers: merge({ Query: { _version: () => '1' }, Mutation: { _noop: () => null } }, authResolvers, agentResolvers, queueResolvers, callResolvers, subscriptionResolvers) as never,
+  });

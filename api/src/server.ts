@@ -1,0 +1,72 @@
+/**
+ * Starts the whole platform in one process: event store, core, read models, API on PORT with data
+ * in DATA_DIR. Seeds an empty log on first start. `npm start` runs this.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { CoreLogger } from '@cc/core';
+import { buildApp } from './app.ts';
+import { openPlatform, type Platform } from './platform.ts';
+import { seedIfEmpty } from './seed.ts';
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  eventStoreConnectionString?: string | undefined;
+  adminEmail?: string | undefined;
+  adminPassword?: string | undefined;
+  publicUrl?: string | undefined;
+  logLevel?: string;
+}
+
+export const configFromEnv = (env: NodeJS.ProcessEnv = process.env): ServerConfig => ({
+  port: Number(env.PORT ?? 3000),
+  host: env.HOST ?? '0.0.0.0',
+  dataDir: env.DATA_DIR ?? './data',
+  eventStoreConnectionString: env.EVENTSTORE_CONNECTION_STRING,
+  adminEmail: env.CC_ADMIN_EMAIL,
+  adminPassword: env.CC_ADMIN_PASSWORD,
+  publicUrl: env.PUBLIC_URL,
+  logLevel: env.LOG_LEVEL ?? 'info',
+});
+
+export interface RunningServer {
+  app: FastifyInstance;
+  platform: Platform;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export const startServer = async (config: ServerConfig, print: (text: string) => void = (text) => process.stdout.write(text + '\n')): Promise<RunningServer> => {
+  const { default: Fastify } = await import('fastify');
+  // One pino logger for fastify and the core, so every line has the same shape.
+  const log = Fastify({ logger: { level: config.logLevel ?? 'info' } }).log;
+  const coreLogger: CoreLogger = {
+    debug: (details, message) => log.debug(details, message),
+    info: (details, message) => log.info(details, message),
+    warn: (details, message) => log.warn(details, message),
+    error: (details, message) => log.error(details, message),
+  };
+  const platform = await openPlatform({
+    dataDir: config.dataDir,
+    logger: coreLogger,
+    ...(config.eventStoreConnectionString === undefined || config.eventStoreConnectionString === '' ? {} : { eventStoreConnectionString: config.eventStoreConnectionString }),
+  });
+  const seeded = await seedIfEmpty(platform, { adminEmail: config.adminEmail, adminPassword: config.adminPassword, print });
+  if (seeded.kind !== 'none') log.info({ organisationId: seeded.organisationId, seed: seeded.kind }, 'first start: organisation created');
+  const app = await buildApp({
+    services: { ...platform, now: () => platform.core.now(), publicUrl: config.publicUrl ?? `http://localhost:${config.port}` },
+    logger: { level: config.logLevel ?? 'info' },
+  });
+  const url = await app.listen({ port: config.port, host: config.host });
+  app.log.info({ url, dataDir: config.dataDir, eventStore: config.eventStoreConnectionString ? 'eventstoredb' : 'embedded sqlite' }, 'contact-center API started');
+  return {
+    app,
+    platform,
+    url,
+    async stop() {
+      await app.close();
+      await platform.close();
+    },
+  };
+};

@@ -1,0 +1,19 @@
+/** The platform parts a request may use, passed to every resolver through the context. */
+import type { RecordedEvent } from '@cc/core';
+import type { Platform } from './platform.ts';
+
+export interface Services extends Omit<Platform, 'close'> {
+  now(): string;
+  /** Base URL used in invite links. */
+  publicUrl: string;
+}
+
+export const READ_MODEL_STREAMS = ['organisation-', 'queue-', 'agent-', 'call-'] as const;
+
+/** After a mutation: wait until the read models include what it wrote, so the answer shows it. */
+export const settle = async (services: Services, events: readonly RecordedEvent[]): Promise<void> => {
+  let last = 0n;
+  // Only these streams feed the read models; users and sessions are read from their own streams.
+  for (const event of events) if (READ_MODEL_STREAMS.some((prefix) => event.streamId.startsWith(prefix)) && event.position > last) last = event.position;
+  if (last > 0n) await services.readSide.whenCaughtUpTo(last);
+};
