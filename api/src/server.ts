@@ -1,9 +1,10 @@
 /**
  * Starts the whole platform in one process: event store, core, read models, API on PORT with data
- * in DATA_DIR. Seeds an empty log on first start. `npm start` runs this.
+ * in DATA_DIR, and the SIP edge on SIP_PORT. Seeds an empty log on first start. `npm start` runs this.
  */
 import type { FastifyInstance } from 'fastify';
 import type { CoreLogger } from '@cc/core';
+import { startGateway } from '@cc/gateway';
 import { buildApp } from './app.ts';
 import { openPlatform, type Platform } from './platform.ts';
 import { seedIfEmpty } from './seed.ts';
@@ -17,6 +18,10 @@ export interface ServerConfig {
   adminPassword?: string | undefined;
   publicUrl?: string | undefined;
   logLevel?: string;
+  /** SIP edge port (UDP and TCP); null = no SIP edge (the API tests). */
+  sipPort?: number | null;
+  /** Address the SIP edge binds and advertises in Via/Contact. */
+  sipHost?: string;
 }
 
 export const configFromEnv = (env: NodeJS.ProcessEnv = process.env): ServerConfig => ({
@@ -28,6 +33,8 @@ export const configFromEnv = (env: NodeJS.ProcessEnv = process.env): ServerConfi
   adminPassword: env.CC_ADMIN_PASSWORD,
   publicUrl: env.PUBLIC_URL,
   logLevel: env.LOG_LEVEL ?? 'info',
+  sipPort: env.SIP_PORT === 'off' ? null : Number(env.SIP_PORT ?? 5060),
+  sipHost: env.SIP_HOST ?? '127.0.0.1',
 });
 
 export interface RunningServer {
@@ -60,11 +67,17 @@ export const startServer = async (config: ServerConfig, print: (text: string) =>
   });
   const url = await app.listen({ port: config.port, host: config.host });
   app.log.info({ url, dataDir: config.dataDir, eventStore: config.eventStoreConnectionString ? 'eventstoredb' : 'embedded sqlite' }, 'contact-center API started');
+  const gateway =
+    config.sipPort === undefined || config.sipPort === null
+      ? null
+      : await startGateway({ cc: platform.core, sipPort: config.sipPort, host: config.sipHost ?? '127.0.0.1', logger: coreLogger });
+  if (gateway !== null) app.log.info({ udpPort: gateway.udpPort, tcpPort: gateway.tcpPort }, 'SIP edge started');
   return {
     app,
     platform,
     url,
     async stop() {
+      await gateway?.stop();
       await app.close();
       await platform.close();
     },
