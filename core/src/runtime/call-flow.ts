@@ -187,7 +187,7 @@ export class CallFlow {
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
           failed.push(agentId);
-          await this.#release(agentId, callId, 'offer-failed', context);
+          await this.#release(agentId, callId, offerId, 'offer-failed', context);
         }
       } finally {
         this.#offersInFlight.delete(offerId);
@@ -247,23 +247,24 @@ export class CallFlow {
     const outcome = this.#talked.has(`${reservation.callId}:${agentId}`) ? 'wrap-up-done' : this.#offerOutcomes.get(reservation.offerId);
     if (outcome === undefined) {
       // No trace of the offer on the call: either a router is between reserving and offering, or it died there.
-      const reservedAt = this.#reservedAt.get(reservation.offerId) ?? 0;
+      // Loaded from the store ahead of this process's subscription: first seen now, so the grace runs from now.
+      const reservedAt = this.#reservedAt.get(reservation.offerId) ?? this.#cc.clock.now().getTime();
       const dueAt = reservedAt + this.#orphanGraceMs;
       if (dueAt > this.#cc.clock.now().getTime()) {
         this.#arm(reservation.callId, `orphan:${reservation.offerId}`, dueAt, () => this.#reconcileAgent(agentId, null));
         return;
       }
     }
-    await this.#release(agentId, reservation.callId, outcome ?? 'offer-failed', context);
+    await this.#release(agentId, reservation.callId, reservation.offerId, outcome ?? 'offer-failed', context);
   }
 
-  async #release(agentId: string, callId: string, reason: ReleaseReason, context: CommandContext): Promise<void> {
+  async #release(agentId: string, callId: string, offerId: string, reason: ReleaseReason, context: CommandContext): Promise<void> {
     const { state: organisation } = await this.#cc.states.organisations.load(streams.organisation(context.organisationId));
     await this.#tolerate(
       this.#cc.execute(
         'agent',
         agentId,
-        { type: 'ReleaseAgent', data: { callId, reason, maxMissedOffersInRow: organisation.maxMissedOffersInRow, at: this.#cc.now() } },
+        { type: 'ReleaseAgent', data: { callId, offerId, reason, maxMissedOffersInRow: organisation.maxMissedOffersInRow, at: this.#cc.now() } },
         context,
       ),
     );
@@ -296,7 +297,7 @@ export class CallFlow {
         await this.#cc.execute('call', callId, { type: 'OfferTransfer', data: { transferId: transfer.transferId, offerId, agentId, ringTimeoutSeconds, at } }, context);
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        await this.#release(agentId, callId, 'offer-failed', context);
+        await this.#release(agentId, callId, offerId, 'offer-failed', context);
       }
     } finally {
       this.#offersInFlight.delete(offerId);

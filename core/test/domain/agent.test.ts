@@ -41,9 +41,10 @@ const reserve = (overrides: Partial<ReserveAgent['data']> = {}): AgentCommand =>
   type: 'ReserveAgent',
   data: { callId: 'call-1', organisationId: 'org-1', offerId: 'offer-1', kind: 'offer', queueId: 'queue-1', at, ...overrides },
 });
-const release = (reason: ReleaseReason, callId = 'call-1', maxMissedOffersInRow: number | null = 3): AgentCommand => ({
+/** The offer id follows the call's number (call-2 -> offer-2) unless given. */
+const release = (reason: ReleaseReason, callId = 'call-1', maxMissedOffersInRow: number | null = 3, offerId = callId.replace('call', 'offer')): AgentCommand => ({
   type: 'ReleaseAgent',
-  data: { callId, reason, maxMissedOffersInRow, at },
+  data: { callId, offerId, reason, maxMissedOffersInRow, at },
 });
 
 const fold = (history: AgentEvent[]) => history.reduce(agentDecider.evolve, agentDecider.initialState());
@@ -325,6 +326,12 @@ describe('ReleaseAgent', () => {
     const nextCall = [...ringing, released('missed'), reserved('call-2', 'offer-2')];
     spec.given(nextCall).when(release('missed', 'call-1')).thenNothingHappened();
     expect(fold(nextCall).reservation?.callId).toBe('call-2');
+  });
+
+  it('does nothing for a late release of an earlier offer of the same call (the call was offered to the agent again)', () => {
+    const offeredAgain = [...ringing, released('declined'), reserved('call-1', 'offer-1b')];
+    spec.given(offeredAgain).when(release('declined', 'call-1', 3, 'offer-1')).thenNothingHappened();
+    spec.given(offeredAgain).when(release('missed', 'call-1', 3, 'offer-1b')).then([released('missed', 'call-1', 'offer-1b')]);
   });
 
   it('counts a missed offer', () => expect(fold([...ringing, released('missed')]).missedOffersInRow).toBe(1));

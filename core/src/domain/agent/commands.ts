@@ -26,9 +26,11 @@ export type ReserveAgent = CommandOf<'ReserveAgent', {
   at: string;
 }>;
 
-/** Frees the slot held for callId; maxMissedOffersInRow comes from the organisation (null = never go Offline). */
+/** Frees the slot held for callId and offerId; maxMissedOffersInRow comes from the organisation (null = never go Offline). */
 export type ReleaseAgent = CommandOf<'ReleaseAgent', {
   callId: string;
+  /** The exact reservation to free: a late release for an earlier offer of the same call must not free a newer one. */
+  offerId: string;
   reason: ReleaseReason;
   maxMissedOffersInRow: number | null;
   at: string;

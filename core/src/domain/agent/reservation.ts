@@ -67,9 +67,9 @@ export const release = ({ data }: ReleaseAgent, state: AgentState): AgentEvent[]
     });
   }
   const held = state.reservation;
-  if (held === null || held.callId !== data.callId) return [];
+  if (held === null || held.callId !== data.callId || held.offerId !== data.offerId) return [];
 
-  const released: AgentEvent = { type: 'AgentReleased', data: { callId: data.callId, offerId: held.offerId, reason: data.reason, at: data.at } };
+  const released: AgentEvent = { type: 'AgentReleased', data: { callId: data.callId, offerId: data.offerId, reason: data.reason, at: data.at } };
   if (data.reason === 'missed' && max !== null && state.missedOffersInRow + 1 >= max) {
     return [released, ...forceOffline(state, 'missed-offers', data.at)];
   }
