@@ -53,8 +53,11 @@ interface AgentState {
   talkSeconds: number;
   talkingSince: number | null;
   lastOfferAt: Map<string, number>;
-  /** Masked by a router decision not yet seen in the log. */
-  pending: { callId: string; settled: boolean } | null;
+  /**
+   * Masked by a router decision not yet seen in the log; `refused` when the agent's own stream
+   * refused the reservation (another router got there first), until this index sees the agent's next event.
+   */
+  pending: { callId: string; settled: boolean; refused?: boolean } | null;
 }
 
 interface CallState {
@@ -71,7 +74,8 @@ interface CallState {
   /** offerId -> agentId, offers ringing now */
   offers: Map<string, string>;
   declinedBy: Set<string>;
-  pending: { agentIds: string[]; settled: boolean } | null;
+  /** `refused` when the call's own stream refused the offer (another router offered it first), until its next event. */
+  pending: { agentIds: string[]; settled: boolean; refused?: boolean } | null;
   connectedAgentId: string | null;
   /** transferId -> the agent who asked for it */
   transfers: Map<string, string>;
@@ -99,6 +103,7 @@ export class RoutingIndex {
     const event = { type: recorded.type, data: recorded.data } as DomainEvent;
     const entityId = streamEntityId(recorded.streamId);
     const organisationId = recorded.metadata.organisationId;
+    this.#unmaskRefused(recorded.streamId, entityId);
     switch (event.type) {
       case 'QueueCreated':
         this.#createQueue(event.data.queueId, event.data.organisationId, event.data.settings);
@@ -346,6 +351,48 @@ export class RoutingIndex {
     }
   }
 
+  /**
+   * The agents refused the reservation: their streams know something this index has not seen yet
+   * (usually another router's reservation). The call routes again now; the agents stay out of
+   * routing until their next event arrives, instead of being tried again and again meanwhile.
+   */
+  refuseAssignment(callId: string, refusedAgentIds: readonly string[]): void {
+    this.abandonAssignment(callId, refusedAgentIds);
+    for (const agentId of refusedAgentIds) {
+      const agent = this.#agents.get(agentId);
+      if (agent === undefined || agent.pending !== null) continue;
+      agent.pending = { callId, settled: true, refused: true };
+      this.#placeAgent(agent);
+    }
+  }
+
+  /**
+   * The call refused the offer (its stream knows of another offer this index has not seen yet): the
+   * agents route again now; the call stays out of routing until its next event arrives.
+   */
+  refuseCall(callId: string, agentIds: readonly string[]): void {
+    this.abandonAssignment(callId, agentIds);
+    const call = this.#calls.get(callId);
+    if (call === undefined || call.pending !== null) return;
+    call.pending = { agentIds: [], settled: true, refused: true };
+    this.#placeCall(call);
+  }
+
+  #unmaskRefused(streamId: string, entityId: string): void {
+    if (streamId.startsWith('call-')) {
+      const call = this.#calls.get(entityId);
+      if (call?.pending?.refused !== true) return;
+      call.pending = null;
+      this.#placeCall(call);
+      return;
+    }
+    if (!streamId.startsWith('agent-')) return;
+    const agent = this.#agents.get(entityId);
+    if (agent?.pending?.refused !== true) return;
+    agent.pending = null;
+    this.#placeAgent(agent);
+  }
+
   agentView(agentId: string): AgentView | undefined {
     const agent = this.#agents.get(agentId);
     if (agent === undefined) return undefined;
@@ -383,7 +430,7 @@ export class RoutingIndex {
       inLine: call.queueId !== null && this.#queues.get(call.queueId)?.line.has(call.callId) === true,
       offers: [...call.offers].map(([offerId, agentId]) => ({ offerId, agentId })),
       declinedBy: [...call.declinedBy],
-      pending: call.pending === null ? null : { agentIds: [...call.pending.agentIds], settled: call.pending.settled },
+      pending: call.pending === null ? null : { ...call.pending, agentIds: [...call.pending.agentIds] },
       connectedAgentId: call.connectedAgentId,
     };
   }

@@ -39,7 +39,7 @@ export interface AgentView {
    * The router's decision for this agent not yet seen in the log (no AgentReserved yet), or null;
    * `settled` once the lead said the offer was stored.
    */
-  pending: { callId: string; settled: boolean } | null;
+  pending: { callId: string; settled: boolean; refused?: boolean } | null;
   reservation: { callId: string; offerId: string; kind: 'offer' | 'transfer' | 'outbound' } | null;
   /** End of the running wrap-up (the agent stays reserved until released), or null. */
   wrapUpEndsAt: string | null;
@@ -64,7 +64,7 @@ export interface CallView {
   /** Ring-all: agents whose offer for this call ended while others still ring; not rung again this round. */
   declinedBy: string[];
   /** The router's decision for this call not yet seen in the log (no CallOffered yet), or null. */
-  pending: { agentIds: string[]; settled: boolean } | null;
+  pending: { agentIds: string[]; settled: boolean; refused?: boolean } | null;
   connectedAgentId: string | null;
 }
 

@@ -162,6 +162,7 @@ export class CallFlow {
     const context = this.#systemContext('router', assignment.organisationId, null);
     const offered: string[] = [];
     const failed: string[] = [];
+    const refused: string[] = [];
     for (const agentId of agentIds) {
       const offerId = randomUUID();
       this.#offersInFlight.add(offerId);
@@ -172,7 +173,7 @@ export class CallFlow {
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
           this.#cc.stats.failedReservations += 1;
-          failed.push(agentId);
+          refused.push(agentId);
           continue;
         }
         try {
@@ -199,7 +200,10 @@ export class CallFlow {
       if (since !== undefined) this.#cc.stats.record(this.#cc.stats.queuedToOfferedMs, performance.now() - since);
       this.#waitingSince.delete(callId);
     }
-    if (failed.length > 0) this.#cc.router.abandonAssignment(callId, failed);
+    // The call refused every offer: it was offered elsewhere; otherwise only those agents go back.
+    if (failed.length > 0 && offered.length === 0) this.#cc.router.refuseCall(callId, failed);
+    else if (failed.length > 0) this.#cc.router.abandonAssignment(callId, failed);
+    if (refused.length > 0) this.#cc.router.refuseAssignment(callId, refused);
   }
 
   #offerEnded(callId: string, offerId: string, outcome: ReleaseReason): void {

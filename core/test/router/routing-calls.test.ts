@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RouterScenario } from './router-scenario.ts';
+import { RouterScenario, t } from './router-scenario.ts';
 
 const pairs = (s: RouterScenario, limit?: number): string[] => s.route(limit).map((a) => `${a.callId}->${a.agentIds.join('+')}`);
 
@@ -102,6 +102,46 @@ describe('RoutingIndex calls in line', () => {
     expect(s.index.callView('c1')?.pending).toBeNull();
     expect([...s.index.callsInLine('q1')]).toEqual(['c1', 'c0']);
     expect(pairs(s)).toEqual(['c1->a1', 'c0->a2']);
+  });
+
+  it('refuseAssignment keeps a refused agent out until its own next event, and routes the call to someone else', () => {
+    const s = new RouterScenario();
+    s.queue('q1');
+    s.agent('a1', { queues: { q1: 0 }, onlineAt: 0 });
+    s.agent('a2', { queues: { q1: 0 }, onlineAt: 5 });
+    s.call('c1', 'q1', { at: 10 });
+    const [assignment] = s.route(1);
+    expect(assignment).toMatchObject({ callId: 'c1', agentIds: ['a1'] });
+    // a1's stream refused (another router reserved a1, not yet seen here): not tried again meanwhile.
+    s.index.refuseAssignment('c1', ['a1']);
+    expect(s.index.agentView('a1')).toMatchObject({ pending: { refused: true } });
+    expect(pairs(s)).toEqual(['c1->a2']);
+    // An event on another stream does not unmask a1; an event on a1's own stream does.
+    s.call('c2', 'q1', { at: 11 });
+    expect(s.route()).toEqual([]);
+    s.status('a1', 'break', 12);
+    s.status('a1', 'online', 13);
+    expect(s.index.agentView('a1')?.pending).toBeNull();
+    expect(pairs(s)).toEqual(['c2->a1']);
+  });
+
+  it('refuseCall keeps a refused call out until its own next event, and routes the agent to the next call', () => {
+    const s = new RouterScenario();
+    s.queue('q1');
+    s.agent('a1', { queues: { q1: 0 }, onlineAt: 0 });
+    s.call('c1', 'q1', { at: 10 });
+    s.call('c2', 'q1', { at: 11 });
+    expect(s.route(1)).toMatchObject([{ callId: 'c1', agentIds: ['a1'] }]);
+    // c1's stream refused the offer (another router offered it first, not yet seen here).
+    s.index.refuseCall('c1', ['a1']);
+    expect(s.index.callView('c1')).toMatchObject({ pending: { refused: true } });
+    expect(pairs(s)).toEqual(['c2->a1']);
+    s.agent('a2', { queues: { q1: 0 }, onlineAt: 12 });
+    expect(s.route()).toEqual([]);
+    // Any event of c1's own stream brings it back in line.
+    s.callStream('c1', 'DtmfReceived', { digits: '1', from: 'caller', at: t(14) });
+    expect(s.index.callView('c1')?.pending).toBeNull();
+    expect(pairs(s)).toEqual(['c1->a2']);
   });
 
   it('abandonAssignment does not bring back what the log has since changed', () => {
