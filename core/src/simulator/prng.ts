@@ -37,3 +37,9 @@ export class Prng {
     return -mean * Math.log(1 - this.next());
   }
 }
+
+/** A seeded uniform [0, 1) source as a plain function, for randomized tests that replay exactly. */
+export const seededRandom = (seed: number, stream = 0): (() => number) => {
+  const prng = new Prng(seed, stream);
+  return () => prng.next();
+};

@@ -9,18 +9,8 @@ import { callDecider, type CallCommand, type CallState, type QueueSnapshot } fro
 import { isDomainError } from '../../src/domain/errors.ts';
 import type { CallEvent, TransferTarget } from '../../src/events/call-events.ts';
 import { aCaller, aQueue, at, command } from './call-test-data.ts';
+import { seededRandom as prng } from '../../src/simulator/prng.ts';
 
-/** mulberry32: small, fast, good enough to vary test inputs reproducibly. */
-const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 const AGENTS = ['agent-ada', 'agent-bob', 'agent-cy', 'agent-dee'];
 const SEQUENCES = 1000;

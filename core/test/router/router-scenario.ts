@@ -7,6 +7,7 @@ import type { AgentStatus, ReleaseReason } from '../../src/events/agent-events.t
 import type { QueueSettings } from '../../src/events/queue-events.ts';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
 import { RoutingIndex } from '../../src/router/routing-index.ts';
+export { seededRandom } from '../../src/simulator/prng.ts';
 import type { Assignment } from '../../src/router/routing-types.ts';
 import { aQueueSettings, anAgentProfile } from '../support/fixtures.ts';
 
@@ -15,17 +16,6 @@ const EPOCH = Date.UTC(2025, 0, 6, 9, 0, 0);
 /** Seconds after a fixed Monday morning, as the ISO string events carry. */
 export const t = (seconds: number): string => new Date(EPOCH + seconds * 1000).toISOString();
 
-/** mulberry32: small seeded PRNG so randomized tests replay exactly. */
-export const seededRandom = (seed: number): (() => number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = state;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 export interface AgentSetup {
   organisationId?: string;

@@ -14,6 +14,7 @@ import type { CoreLogger } from '../../src/runtime/core-logger.ts';
 import { SimulatedContactCenter } from '../../src/simulator/simulated-contact-center.ts';
 import { aQueueSettings, anAgentProfile } from '../support/fixtures.ts';
 import { LogChecker } from './log-checker.ts';
+import { seededRandom as prng } from '../../src/simulator/prng.ts';
 
 const SEQUENCES = 1000;
 const BASE_SEED = 20260105;
@@ -21,17 +22,6 @@ const BASE_SEED = 20260105;
 /** Event types seen over all sequences: the run must have reached the paths it claims to test. */
 const coverage = new Map<string, number>();
 
-/** mulberry32: small, fast, good enough to draw test steps from. */
-const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 class Draw {
   readonly next: () => number;
