@@ -4,6 +4,7 @@
  */
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { consoleStatic } from './console-static.ts';
 import { graphqlPlugin } from './graphql/yoga-plugin.ts';
 import { readModelLag } from './observability/health.ts';
 import { HttpMetrics, type Gauge } from './observability/metrics.ts';
@@ -55,16 +56,27 @@ export const buildApp = async (options: AppOptions): Promise<FastifyInstance> =>
       .send({ status: lag.caughtUp ? 'ok' : 'catching-up', readModelPosition: String(lag.readModelPosition), headPosition: String(lag.headPosition), lag: String(lag.lag) });
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
     const lag = await readModelLag(services);
+    let waiting: Gauge;
+    try {
+      waiting = waitingGauge(services);
+    } catch (error) {
+      // Read models that cannot answer (stopped, failing) must not take /metrics down: the lag gauges say what is wrong.
+      request.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'read models could not answer for /metrics');
+      waiting = { name: 'cc_queue_waiting_calls', help: 'Calls waiting in each queue now.', samples: [] };
+    }
     const gauges: Gauge[] = [
       { name: 'cc_event_store_head_position', help: 'Last global position in the event log known to this process.', samples: [{ labels: {}, value: Number(lag.headPosition) }] },
       { name: 'cc_read_models_position', help: 'Last global position the read models include.', samples: [{ labels: {}, value: Number(lag.readModelPosition) }] },
       { name: 'cc_event_lag', help: 'Events the read models are behind the log (head position - read models position).', samples: [{ labels: {}, value: Number(lag.lag) }] },
-      waitingGauge(services),
+      waiting,
     ];
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(httpMetrics.render(gauges));
   });
+
+  // The built console on the same port (the catch-all route loses to the routes above).
+  await app.register(consoleStatic, {});
 
   return app;
 };

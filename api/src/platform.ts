@@ -35,7 +35,7 @@ export const openPlatform = async (options: PlatformOptions): Promise<Platform> 
   const core = new ContactCenter({ store, logger: options.logger ?? silentLogger });
   await core.start();
   const readSide = options.readSide === undefined
-    ? await openReadModels({ file: path.join(options.dataDir, 'read-models.sqlite'), store, warn: (message) => (options.logger ?? silentLogger).warn({}, message) })
+    ? openReadModels({ file: path.join(options.dataDir, 'read-models.sqlite'), store })
     : await options.readSide(store);
   await readSide.start();
   const users = new UserDirectory(store, { now: () => core.now(), sessionTtlMs: options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS });

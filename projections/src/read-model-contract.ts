@@ -178,6 +178,11 @@ export interface MetricsQuery {
   agentId?: string;
   /** Also return 15-minute intervals. */
   intervals?: boolean;
+  /**
+   * Where intervals still open (an agent logged in now, a call slot taken now) end, for occupancy.
+   * Default: the time of the organisation's latest event the read models have seen. (Added by projections.)
+   */
+  now?: string;
 }
 
 export interface MetricsResult {
