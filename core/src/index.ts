@@ -7,7 +7,7 @@ export type { CommandOf, Decider } from './domain/decider.ts';
 export { agentDecider, type AgentCommand, type AgentState } from './domain/agent/index.ts';
 export { callDecider, type CallCommand, type CallState, type CallStatus, type CallOutcome, type QueueSnapshot } from './domain/call/index.ts';
 export { organisationDecider, type OrganisationCommand, type OrganisationState } from './domain/organisation/index.ts';
-export { queueDecider, isQueueOpen, type QueueCommand, type QueueState } from './domain/queue/index.ts';
+export { queueDecider, isQueueOpen, defaultQueueSettings, type QueueCommand, type QueueState } from './domain/queue/index.ts';
 export { RoutingIndex } from './router/routing-index.ts';
 export type { Assignment, AgentView, CallView, QueueView } from './router/routing-types.ts';
 export { ContactCenter, type ContactCenterOptions, type ReceiveCallInput } from './runtime/contact-center.ts';

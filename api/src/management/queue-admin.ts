@@ -8,6 +8,7 @@ import { validateQueueSettings, type QueueState } from '../core-internals.ts';
 import type { Viewer } from '../auth/viewer.ts';
 import { settle, type Services } from '../services.ts';
 import { contextOf } from './agent-admin.ts';
+import { defaultQueueSettings } from '@cc/core';
 
 export type CreateQueueInput = Partial<QueueSettings> & { name: string };
 
@@ -17,22 +18,7 @@ export interface QueueView extends QueueSettings {
   removed: boolean;
 }
 
-export const queueSettingsDefaults = (name: string): QueueSettings => ({
-  name,
-  number: null,
-  strategy: 'longest-idle',
-  ringTimeoutSeconds: 20,
-  wrapUpSeconds: 30,
-  maxWaitSeconds: null,
-  overflowQueueId: null,
-  priority: 0,
-  serviceLevelSeconds: 20,
-  businessHours: null,
-  maskCallerName: false,
-  video: false,
-  announcement: null,
-  musicOnHold: null,
-});
+export const queueSettingsDefaults = (name: string): QueueSettings => defaultQueueSettings(name);
 
 const viewOf = (state: QueueState): QueueView | null =>
   state.exists && state.settings !== null && state.queueId !== null && state.organisationId !== null

@@ -14,6 +14,7 @@ import { streamEntityId, streams } from '../events/index.ts';
 import type { QueueSettings } from '../events/queue-events.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import type { CommandContext } from '../runtime/command-context.ts';
+import { defaultQueueSettings } from '../domain/queue/default-settings.ts';
 import { EventHeap } from './event-heap.ts';
 import { Prng } from './prng.ts';
 import { SimulatedContactCenter } from './simulated-contact-center.ts';
@@ -34,22 +35,13 @@ type AgendaEvent =
 /** Random streams: one per quantity, so changing one option does not reshuffle the others. */
 const STREAM = { arrivals: 1, handle: 2, patience: 3 } as const;
 
-const queueSettings = (queueId: string, options: SimulationOptions): QueueSettings => ({
-  name: `Queue ${queueId}`,
-  number: null,
-  strategy: options.strategy,
-  ringTimeoutSeconds: options.ringTimeoutSeconds,
-  wrapUpSeconds: options.wrapUpSeconds,
-  maxWaitSeconds: null,
-  overflowQueueId: null,
-  priority: 0,
-  serviceLevelSeconds: SERVICE_LEVEL_SECONDS,
-  businessHours: null,
-  maskCallerName: false,
-  video: false,
-  announcement: null,
-  musicOnHold: null,
-});
+const queueSettings = (queueId: string, options: SimulationOptions): QueueSettings =>
+  defaultQueueSettings(`Queue ${queueId}`, {
+    strategy: options.strategy,
+    ringTimeoutSeconds: options.ringTimeoutSeconds,
+    wrapUpSeconds: options.wrapUpSeconds,
+    serviceLevelSeconds: SERVICE_LEVEL_SECONDS,
+  });
 
 const seconds = (value: number): number => Math.round(value * 1000);
 

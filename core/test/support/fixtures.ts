@@ -4,24 +4,10 @@
  */
 import type { AgentProfile } from '../../src/events/agent-events.ts';
 import type { QueueSettings } from '../../src/events/queue-events.ts';
+import { defaultQueueSettings } from '../../src/domain/queue/default-settings.ts';
 
-export const aQueueSettings = (overrides: Partial<QueueSettings> = {}): QueueSettings => ({
-  name: 'Support',
-  number: '+3225551234',
-  strategy: 'longest-idle',
-  ringTimeoutSeconds: 20,
-  wrapUpSeconds: 30,
-  maxWaitSeconds: null,
-  overflowQueueId: null,
-  priority: 0,
-  serviceLevelSeconds: 20,
-  businessHours: null,
-  maskCallerName: false,
-  video: false,
-  announcement: null,
-  musicOnHold: null,
-  ...overrides,
-});
+export const aQueueSettings = (overrides: Partial<QueueSettings> = {}): QueueSettings =>
+  defaultQueueSettings('Support', { number: '+3225551234', ...overrides });
 
 export const anAgentProfile = (overrides: Partial<AgentProfile> = {}): AgentProfile => ({
   fullName: 'Ada Lovelace',
