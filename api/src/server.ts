@@ -4,7 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { CoreLogger } from '@cc/core';
-import { startGateway } from '@cc/gateway';
+import { sipCredentialsFromEnv, startGateway } from '@cc/gateway';
+import { streams } from '@cc/core';
 import { buildApp } from './app.ts';
 import { openPlatform, type Platform } from './platform.ts';
 import { seedIfEmpty } from './seed.ts';
@@ -61,17 +62,39 @@ export const startServer = async (config: ServerConfig, print: (text: string) =>
   });
   const seeded = await seedIfEmpty(platform, { adminEmail: config.adminEmail, adminPassword: config.adminPassword, print });
   if (seeded.kind !== 'none') log.info({ organisationId: seeded.organisationId, seed: seeded.kind }, 'first start: organisation created');
+  const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
+  const sipEnabled = config.sipPort !== undefined && config.sipPort !== null;
+  // SIP credentials (issued to agents' sessions, checked by the registrar) are valid while the session is.
+  const sip = sipEnabled
+    ? sipCredentialsFromEnv({
+        publicUrl,
+        isSessionLive: async (sessionId) => {
+          const { state } = await platform.users.sessions.load(streams.session(sessionId));
+          return state.exists && !state.revoked && (state.expiresAt === null || state.expiresAt > platform.core.now());
+        },
+      })
+    : null;
   const app = await buildApp({
-    services: { ...platform, now: () => platform.core.now(), publicUrl: config.publicUrl ?? `http://localhost:${config.port}` },
+    services: { ...platform, now: () => platform.core.now(), publicUrl, sip },
     logger: { level: config.logLevel ?? 'info' },
   });
   const url = await app.listen({ port: config.port, host: config.host });
+  // With no PUBLIC_URL (tests, port 0) the WebSocket URL handed to agents is the one actually bound.
+  if (sip !== null && config.publicUrl === undefined && process.env.SIP_WS_URL === undefined) sip.wsUrl = `${url.replace(/^http/, 'ws')}/sip`;
   app.log.info({ url, dataDir: config.dataDir, eventStore: config.eventStoreConnectionString ? 'eventstoredb' : 'embedded sqlite' }, 'contact-center API started');
   const gateway =
     config.sipPort === undefined || config.sipPort === null
       ? null
-      : await startGateway({ cc: platform.core, sipPort: config.sipPort, host: config.sipHost ?? '127.0.0.1', logger: coreLogger });
-  if (gateway !== null) app.log.info({ udpPort: gateway.udpPort, tcpPort: gateway.tcpPort }, 'SIP edge started');
+      : await startGateway({
+          cc: platform.core,
+          sipPort: config.sipPort,
+          host: config.sipHost ?? '127.0.0.1',
+          logger: coreLogger,
+          // SIP over WebSocket for JsSIP (RFC 7118) on the API's own HTTP port, path /sip.
+          httpServer: app.server,
+          ...(sip === null ? {} : { credentials: sip }),
+        });
+  if (gateway !== null) app.log.info({ udpPort: gateway.udpPort, tcpPort: gateway.tcpPort, webSocketPath: gateway.webSocketPath }, 'SIP edge started');
   return {
     app,
     platform,

@@ -1,11 +1,14 @@
 /** The platform parts a request may use, passed to every resolver through the context. */
 import type { RecordedEvent } from '@cc/core';
+import type { SipCredentials } from '@cc/gateway';
 import type { Platform } from './platform.ts';
 
 export interface Services extends Omit<Platform, 'close'> {
   now(): string;
   /** Base URL used in invite links. */
   publicUrl: string;
+  /** Agents' SIP credentials (the SIP edge's registrar); absent when the SIP edge is off. */
+  sip?: SipCredentials | null;
 }
 
 export const READ_MODEL_STREAMS = ['organisation-', 'queue-', 'agent-', 'call-'] as const;

@@ -6,6 +6,7 @@ import { callResolvers, callTypeDefs } from './calls-schema.ts';
 import type { ApiContext } from './context.ts';
 import { queueResolvers, queueTypeDefs } from './queues-schema.ts';
 import type { Resolvers } from './resolvers.ts';
+import { sipResolvers, sipTypeDefs } from './sip-schema.ts';
 import { subscriptionResolvers, subscriptionTypeDefs } from './subscriptions-schema.ts';
 
 const rootTypeDefs = /* GraphQL */ `
@@ -21,6 +22,6 @@ const merge = (...maps: Resolvers[]): Resolvers => {
 
 export const buildSchema = () =>
   createSchema<ApiContext>({
-    typeDefs: [rootTypeDefs, authTypeDefs, agentTypeDefs, queueTypeDefs, callTypeDefs, subscriptionTypeDefs],
-    resolvers: merge({ Query: { _version: () => '1' }, Mutation: { _noop: () => null } }, authResolvers, agentResolvers, queueResolvers, callResolvers, subscriptionResolvers) as never,
+    typeDefs: [rootTypeDefs, authTypeDefs, agentTypeDefs, queueTypeDefs, callTypeDefs, subscriptionTypeDefs, sipTypeDefs],
+    resolvers: merge({ Query: { _version: () => '1' }, Mutation: { _noop: () => null } }, authResolvers, agentResolvers, queueResolvers, callResolvers, subscriptionResolvers, sipResolvers) as never,
   });

@@ -2,14 +2,17 @@
  * One caller's call through the edge: the caller's leg and the legs placed to agents' phones, kept
  * in line with what the core decided. Signalling only: the caller's SDP offer goes to each agent
  * phone and the answering phone's SDP goes back to the caller, so media flows between the two.
+ * Agents are reached at their external URI (External, Mobile) or at their live registration
+ * (WebRTC, phone bar). Re-offers (hold, resume) are relayed to the other leg and turn into the
+ * core's HoldCall / ResumeCall; DTMF becomes ReceiveDtmf.
  *
  * Everything a session does runs one step at a time (SIP callbacks and core events alike), and its
  * reaction to core events is level-triggered: after each event the legs the call's state no longer
  * implies are ended, and an ended call ends the caller. A session never decides routing.
  */
-import { type CallState, type CommandContext, type ContactCenter, type CoreLogger, isDomainError, type RecordedEvent, streams } from '@cc/core';
-import type { InboundCall, LegEnd, OutboundLeg, SignallingPort } from '../signalling/signalling-port.ts';
-import { describesMedia } from './session-description.ts';
+import { type CallChannel, type CallState, type CommandContext, type ContactCenter, type CoreLogger, isDomainError, type RecordedEvent, streams } from '@cc/core';
+import { type InboundCall, type LegEnd, type OutboundLeg, ReofferRefused, type SignallingPort } from '../signalling/signalling-port.ts';
+import { describesMedia, isHoldOffer } from './session-description.ts';
 
 export interface SessionDependencies {
   cc: ContactCenter;
@@ -50,6 +53,8 @@ export class CallSession {
   #rejection: 'queue-closed' | 'queue-removed' | null = null;
   #received = false;
   #finished = false;
+  /** Which side's last offer put the other on hold; the call is on hold while either does. */
+  readonly #holding = { caller: false, agent: false };
 
   constructor(deps: SessionDependencies, callId: string, organisationId: string, caller: InboundCall, correlationId: string) {
     this.#deps = deps;
@@ -70,7 +75,7 @@ export class CallSession {
   }
 
   /** The caller is ringing: the core receives the call (queued, or rejected when the queue is closed). */
-  receive(queueId: string): void {
+  receive(queueId: string, channel: CallChannel = 'pstn'): void {
     this.step(async () => {
       const caller = this.caller;
       try {
@@ -79,7 +84,7 @@ export class CallSession {
             callId: this.callId,
             organisationId: this.organisationId,
             queueId,
-            channel: 'pstn',
+            channel,
             caller: {
               number: caller.callerUser !== null && E164.test(caller.callerUser) ? caller.callerUser : null,
               name: caller.callerDisplayName,
@@ -97,6 +102,21 @@ export class CallSession {
           throw error;
         }
       }
+    });
+  }
+
+  /** A re-offer from the caller (hold, resume): relayed to the connected agent's leg. */
+  reofferFromCaller(sdp: string): Promise<string> {
+    const connected = this.#connected();
+    if (connected?.leg === null || connected === undefined) return Promise.reject(new ReofferRefused(488, 'no agent connected'));
+    return this.#relayReoffer('caller', connected, connected.leg as OutboundLeg, sdp);
+  }
+
+  /** DTMF from either side. */
+  dtmf(from: 'caller' | 'agent', digits: string): void {
+    this.step(async () => {
+      this.#deps.logger.debug({ callId: this.callId, from, digits }, 'dtmf received');
+      await this.#tolerate(this.#deps.cc.execute('call', this.callId, { type: 'ReceiveDtmf', data: { digits, from, at: this.#deps.cc.now() } }, this.#context));
     });
   }
 
@@ -135,12 +155,20 @@ export class CallSession {
     this.#legs.set(offerId, entry);
     const { state: agent } = await this.#deps.cc.states.agents.load(streams.agent(agentId));
     const profile = agent.profile;
-    if (profile === null || (profile.typology !== 'external' && profile.typology !== 'mobile')) {
-      // WebRTC and phone-bar agents are reached by their own registrations (later work), not from here.
+    if (profile === null) {
       entry.state = 'ended';
       return;
     }
-    const target = this.#targetFor(profile.externalUri);
+    const registered = profile.typology === 'webrtc' || profile.typology === 'phonebar';
+    const target = registered ? this.#deps.port.registeredContact(agentId) : this.#targetFor(profile.externalUri);
+    if (target === null && registered) {
+      // Declining would have the router offer the call to the same agent again at once (a loop
+      // when they are the only one): the offer rings out on the queue's ring timeout instead.
+      this.#deps.logger.warn({ callId: this.callId, agentId, typology: profile.typology }, 'agent has no live SIP registration: the offer will time out');
+      entry.state = 'ended';
+      return;
+    }
+    if (registered && target !== null) this.#warnIfMediaNeedsRelay(agentId, target);
     if (target === null) {
       this.#deps.logger.warn({ callId: this.callId, agentId, externalUri: profile.externalUri }, 'agent phone cannot be reached: offer declined');
       entry.state = 'ended';
@@ -156,8 +184,48 @@ export class CallSession {
         answered: (sdp) => this.step(() => this.#agentAnswered(entry, sdp)),
         refused: (status) => this.step(() => this.#agentRefused(entry, status)),
         ended: (why) => this.step(() => this.#agentHungUp(entry, why)),
+        reoffered: (sdp) => this.#reofferFromAgent(entry, sdp),
+        dtmf: (digits) => this.dtmf('agent', digits),
       },
     );
+  }
+
+  /**
+   * A browser (WebSocket contact) and a plain SIP caller cannot exchange media directly: WebRTC
+   * needs ICE and DTLS-SRTP. Until the rtpengine leg lands the SDP goes through as it is.
+   */
+  #warnIfMediaNeedsRelay(agentId: string, target: string): void {
+    const agentIsBrowser = /;transport=wss?\b/i.test(target);
+    const callerIsBrowser = this.caller.source.transport === 'ws';
+    if (agentIsBrowser !== callerIsBrowser) {
+      this.#deps.logger.warn({ callId: this.callId, agentId, caller: this.caller.source.transport, agent: agentIsBrowser ? 'webrtc' : 'sip' }, 'needs rtpengine: offering the SDP as it is, media will not flow between SIP and WebRTC');
+    }
+  }
+
+  #reofferFromAgent(entry: AgentLeg, sdp: string): Promise<string> {
+    if (entry.state !== 'connected') return Promise.reject(new ReofferRefused(488, 'the agent is not connected to the caller'));
+    return this.#relayReoffer('agent', entry, this.caller, sdp);
+  }
+
+  /** Sends a re-offer to the other leg and, once it is answered, tells the core about hold changes. */
+  async #relayReoffer(from: 'caller' | 'agent', connected: AgentLeg, to: { reoffer(sdp: string): Promise<string> }, sdp: string): Promise<string> {
+    const answer = await to.reoffer(sdp);
+    const wasHeld = this.#holding.caller || this.#holding.agent;
+    this.#holding[from] = isHoldOffer(sdp);
+    const held = this.#holding.caller || this.#holding.agent;
+    if (held !== wasHeld) {
+      this.#deps.logger.info({ callId: this.callId, agentId: connected.agentId, by: from, held }, held ? 'call put on hold' : 'call resumed');
+      this.step(async () => {
+        const command = held ? ({ type: 'HoldCall', data: { agentId: connected.agentId, at: this.#deps.cc.now() } } as const) : ({ type: 'ResumeCall', data: { agentId: connected.agentId, at: this.#deps.cc.now() } } as const);
+        await this.#tolerate(this.#deps.cc.execute('call', this.callId, command, this.#agentContext(connected.agentId)));
+      });
+    }
+    return answer;
+  }
+
+  #connected(): AgentLeg | undefined {
+    for (const entry of this.#legs.values()) if (entry.state === 'connected') return entry;
+    return undefined;
   }
 
   #targetFor(externalUri: string | null): string | null {

@@ -62,6 +62,13 @@ export class QueueDirectory {
     if (next.number !== null && !next.removed) this.#byNumber.set(next.number, queueId);
   }
 
+  /** A live queue by its id (website visitors may dial a queue's id rather than a number). */
+  byId(queueId: string | null): QueueAddress | null {
+    if (queueId === null) return null;
+    const entry = this.#queues.get(queueId);
+    return entry === undefined || entry.removed ? null : { queueId, organisationId: entry.organisationId };
+  }
+
   /** The queue a number reaches; a number without '+' is also tried as E.164 (trunks often drop it). */
   lookup(dialled: string | null): QueueAddress | null {
     if (dialled === null || dialled === '') return null;

@@ -18,3 +18,33 @@ export const describesMedia = (sdp: string | null): boolean => {
     return false;
   }
 };
+
+interface ParsedDirection {
+  direction?: string;
+  iceUfrag?: string;
+  connection?: { ip: string };
+  media?: Array<{ type: string; direction?: string; iceUfrag?: string; connection?: { ip: string }; port: number }>;
+}
+
+/**
+ * True when an offer puts the other side on hold: every audio/video stream it sends is
+ * a=sendonly or a=inactive (RFC 3264 section 8.4), or uses the old c=0.0.0.0 form (RFC 2543).
+ * WebRTC offers always say c=IN IP4 0.0.0.0 (ICE carries the addresses), so with ICE only the
+ * direction counts.
+ */
+export const isHoldOffer = (sdp: string): boolean => {
+  let parsed: ParsedDirection;
+  try {
+    parsed = sdpTransform.parse(sdp) as ParsedDirection;
+  } catch {
+    return false;
+  }
+  const streams = (parsed.media ?? []).filter((media) => (media.type === 'audio' || media.type === 'video') && media.port !== 0);
+  if (streams.length === 0) return false;
+  return streams.every((media) => {
+    const direction = media.direction ?? parsed.direction ?? 'sendrecv';
+    const ip = media.connection?.ip ?? parsed.connection?.ip;
+    const ice = (media.iceUfrag ?? parsed.iceUfrag) !== undefined;
+    return direction === 'sendonly' || direction === 'inactive' || (!ice && ip === '0.0.0.0');
+  });
+};

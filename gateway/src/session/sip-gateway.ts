@@ -1,7 +1,8 @@
 /**
  * The gateway's call handling over a signalling port: admits calls (trusted peer, known number,
  * media offer), gives each a CallSession, and feeds the sessions the core's events. The number ->
- * queue directory follows the queue events.
+ * queue directory follows the queue events. Website visitors call over WebSocket: they are not
+ * trusted peers, so they may reach a queue (by number or id) and nothing else.
  */
 import { randomUUID } from 'node:crypto';
 import { type ContactCenter, type CoreLogger, type RecordedEvent, streamCategory, streamEntityId } from '@cc/core';
@@ -60,12 +61,13 @@ export class SipGateway {
   #admit(call: InboundCall): InboundCallListener {
     const { logger, trustedPeers } = this.#options;
     const details = { sipCallId: call.id, from: `${call.source.address}:${call.source.port}`, transport: call.source.transport, dialled: call.dialled };
-    if (!trustedPeers.allows(call.source.address)) {
+    const visitor = call.source.transport === 'ws';
+    if (!visitor && !trustedPeers.allows(call.source.address)) {
       logger.warn(details, 'call from an untrusted peer refused');
       call.reject(403, 'untrusted peer');
       return ignore;
     }
-    const queue = this.directory.lookup(call.dialled);
+    const queue = this.directory.lookup(call.dialled) ?? (visitor ? this.directory.byId(call.dialled) : null);
     if (queue === null) {
       logger.info(details, 'call to an unknown number refused');
       call.reject(404, 'number not assigned');
@@ -97,7 +99,11 @@ export class SipGateway {
     this.#sessions.set(callId, session);
     logger.info({ ...details, callId, queueId: queue.queueId }, 'call received from SIP');
     call.ring();
-    session.receive(queue.queueId);
-    return { ended: (why) => session.callerLeft(why) };
+    session.receive(queue.queueId, visitor ? 'webrtc' : 'pstn');
+    return {
+      ended: (why) => session.callerLeft(why),
+      reoffered: (sdp) => session.reofferFromCaller(sdp),
+      dtmf: (digits) => session.dtmf('caller', digits),
+    };
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The narrow signalling port the call-session logic is written against. The embedded SIP edge
- * implements it today; a drachtio-srf adapter (createUAS / createUAC / dialog.destroy) implements
- * it in production. Nothing here names a transport, a transaction or a header.
+ * (UDP, TCP, WebSocket) implements it for the single-process default; the drachtio-srf adapter
+ * (gateway/src/drachtio/) implements it in production. Nothing here names a transport, a transaction or a header.
  */
 
 export interface PeerAddress {
@@ -32,16 +32,40 @@ export interface InboundCall {
   answer(sdp: string): void;
   /** End the call whatever its state: BYE when answered, a final 480/487 otherwise. */
   end(status?: number, reason?: string): void;
+  /** Once answered: send a new offer (re-INVITE); resolves with the caller's answer. */
+  reoffer(sdp: string): Promise<string>;
   readonly ended: boolean;
 }
 
-export interface InboundCallListener {
+/** A re-offer (re-INVITE) the far end refused, or that got no answer. */
+export class ReofferRefused extends Error {
+  readonly status: number;
+
+  constructor(status: number, message = `re-offer refused with ${status}`) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** What an established leg may tell besides its end: new offers (hold, resume) and DTMF. */
+export interface InDialogListener {
+  /**
+   * The far end sent a new session description inside the call (re-INVITE: hold, resume, a codec
+   * change). Resolves with the answer to send back; a rejection (ReofferRefused) refuses it.
+   * Without this method a re-offer is refused with 488.
+   */
+  reoffered?(sdp: string): Promise<string>;
+  /** DTMF digits the far end sent (SIP INFO, application/dtmf-relay). */
+  dtmf?(digits: string): void;
+}
+
+export interface InboundCallListener extends InDialogListener {
   /** The caller left (CANCEL or BYE) or the call was lost (no ACK). */
   ended(why: LegEnd): void;
 }
 
 /** What happens on a leg we placed (to an agent's phone). */
-export interface OutboundLegListener {
+export interface OutboundLegListener extends InDialogListener {
   ringing(): void;
   /** The far end answered with its session description; the edge has already acknowledged it. */
   answered(sdp: string | null): void;
@@ -63,14 +87,18 @@ export interface OutboundLeg {
   readonly target: string;
   /** CANCEL while ringing, BYE once answered; nothing once ended. */
   end(): void;
+  /** Once answered: send a new offer (re-INVITE); resolves with the phone's answer. */
+  reoffer(sdp: string): Promise<string>;
   readonly ended: boolean;
 }
 
 export interface SignallingPort {
   /** Every new call arriving: the handler decides and returns how to hear about the call's end. */
   onIncomingCall(handler: (call: InboundCall) => InboundCallListener): void;
-  /** Places a call to a SIP URI. */
+  /** Places a call to a SIP URI (a registered contact too: the request goes over its flow). */
   dial(target: string, options: DialOptions, listener: OutboundLegListener): OutboundLeg;
+  /** The contact an agent registered (WebRTC, phone bar), newest first; null when none is live. */
+  registeredContact(agentId: string): string | null;
   /** Counts of live state, for leak checks and health. */
   stats(): Record<string, number>;
   close(): Promise<void>;

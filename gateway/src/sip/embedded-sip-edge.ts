@@ -1,8 +1,9 @@
 /**
- * The embedded SIP edge: the signalling port over the gateway's own UDP/TCP transport and
+ * The embedded SIP edge: the signalling port over the gateway's own UDP/TCP/WebSocket transport and
  * transaction layer. It keeps the dialogs (Call-ID + both tags) of the calls it answers and of the
- * legs it places, and answers what it does not handle (re-INVITE, REGISTER, unknown dialogs) with
- * the proper refusal so no peer waits on it.
+ * legs it places, runs the registrar for WebRTC and phone-bar agents (when given credentials), and
+ * answers what it does not handle (unknown dialogs, other methods) with the proper refusal so no
+ * peer waits on it.
  */
 import type { CoreLogger } from '@cc/core';
 import type {
@@ -14,6 +15,10 @@ import type {
   PeerAddress,
   SignallingPort,
 } from '../signalling/signalling-port.ts';
+import type { WebSocket } from 'ws';
+import { Registrar } from '../registrar/registrar.ts';
+import type { SipCredentials } from '../registrar/sip-credentials.ts';
+import { DialogRequests } from './dialog-requests.ts';
 import { contactUris, type OutgoingHeaders, parseUri, type SipRequest, type SipResponse, uriUser } from './message.ts';
 import {
   type ClientTransaction,
@@ -25,6 +30,7 @@ import {
   type TransactionUser,
 } from './transactions.ts';
 import { type Flow, SipTransport, type TransportName } from './transport.ts';
+import { ReofferRefused } from '../signalling/signalling-port.ts';
 import { randomUUID } from 'node:crypto';
 
 export interface EmbeddedSipEdgeOptions {
@@ -32,13 +38,19 @@ export interface EmbeddedSipEdgeOptions {
   port: number;
   logger: CoreLogger;
   timers?: Partial<TimerSettings>;
+  /** SIP credentials of signed-in agents: with them the edge runs a registrar; without, REGISTER gets 501. */
+  credentials?: SipCredentials;
 }
 
 /** A dialog the edge is part of: how in-dialog requests find their leg. */
 interface DialogLeg {
   inDialogRequest(request: SipRequest, transaction: ServerTransaction): void;
   ack?(request: SipRequest): void;
+  /** The WebSocket the dialog runs over closed: the leg is lost. */
+  websocketClosed?(websocket: WebSocket): void;
 }
+
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REGISTER';
 
 const dialogKey = (callId: string, localTag: string, remoteTag: string): string => `${callId}|${localTag}|${remoteTag}`;
 
@@ -46,6 +58,7 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
   readonly transport: SipTransport;
   readonly layer: TransactionLayer;
   readonly logger: CoreLogger;
+  readonly registrar: Registrar | null;
   readonly #port: number;
   readonly #dialogs = new Map<string, DialogLeg>();
   /** Calls answered 100 but not yet given a final response, by INVITE branch. */
@@ -58,6 +71,12 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
     this.transport = new SipTransport(options.host, options.logger, (text, flow) => this.layer.receive(text, flow));
     this.layer = new TransactionLayer(this.transport, { ...DEFAULT_TIMERS, ...options.timers }, options.logger);
     this.layer.attach(this);
+    this.registrar = options.credentials === undefined ? null : new Registrar({ credentials: options.credentials, logger: options.logger });
+    this.transport.onWebSocketClosed((websocket) => {
+      this.registrar?.websocketClosed(websocket);
+      for (const leg of [...this.#dialogs.values()]) leg.websocketClosed?.(websocket);
+      for (const call of [...this.#pending.values()]) call.websocketClosed(websocket);
+    });
   }
 
   async listen(): Promise<{ udpPort: number; tcpPort: number }> {
@@ -75,13 +94,18 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
     return leg;
   }
 
+  registeredContact(agentId: string): string | null {
+    return this.registrar?.bindingsOf(agentId)[0]?.contact ?? null;
+  }
+
   stats(): Record<string, number> {
     const { server, client } = this.layer.counts;
-    return { dialogs: this.#dialogs.size, pendingCalls: this.#pending.size, serverTransactions: server, clientTransactions: client };
+    return { dialogs: this.#dialogs.size, pendingCalls: this.#pending.size, serverTransactions: server, clientTransactions: client, registrations: this.registrar?.count ?? 0 };
   }
 
   async close(): Promise<void> {
     this.layer.stop();
+    this.registrar?.clear();
     this.#dialogs.clear();
     this.#pending.clear();
     await this.transport.close();
@@ -103,8 +127,23 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
 
   /** Our Contact for a transport. */
   contact(transport: TransportName): string {
-    const port = transport === 'udp' ? this.transport.udpPort : this.transport.tcpPort;
-    return `<sip:gateway@${this.transport.host}:${port}${transport === 'tcp' ? ';transport=tcp' : ''}>`;
+    const port = transport === 'udp' ? this.transport.udpPort : transport === 'ws' ? this.transport.wsPort : this.transport.tcpPort;
+    return `<sip:gateway@${this.transport.host}:${port}${transport === 'udp' ? '' : `;transport=${transport}`}>`;
+  }
+
+  /**
+   * Where a request to `target` goes: a registered contact over its binding's flow (for JsSIP the
+   * WebSocket, whatever the made-up host says), else the URI's host, port and transport.
+   */
+  flowFor(target: string): Flow | null {
+    const binding = this.registrar?.bindingFor(target);
+    if (binding !== undefined && binding !== null) return binding.flow;
+    const uri = parseUri(target);
+    const host = uri?.host;
+    if (uri === null || uri.scheme !== 'sip' || host === undefined || host === '') return null;
+    const transport = uri.params?.transport?.toLowerCase();
+    if (transport === 'ws' || transport === 'wss') return null; // a WebSocket peer is reachable only through its registration
+    return this.transport.flowTo(transport === 'tcp' ? 'tcp' : 'udp', host.replace(/^\[|\]$/g, ''), uri.port !== undefined && uri.port > 0 ? uri.port : 5060);
   }
 
   // ---- TransactionUser -------------------------------------------------------------------------
@@ -123,17 +162,25 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
         this.#incomingInvite(request, transaction);
         return;
       case 'OPTIONS':
-        transaction.respond(200, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']] });
+        transaction.respond(200, { headers: [['Allow', ALLOW]] });
         return;
-      case 'REGISTER':
-        // The registrar (WebRTC agents over WebSocket) comes with the media work.
-        transaction.respond(501);
+      case 'REGISTER': {
+        const registrar = this.registrar;
+        if (registrar === null) {
+          transaction.respond(501);
+          return;
+        }
+        registrar.register(request, transaction).catch((error: unknown) => {
+          this.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'sip registration failed');
+          transaction.respond(500);
+        });
         return;
+      }
       case 'BYE':
         transaction.respond(481);
         return;
       default:
-        transaction.respond(405, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']] });
+        transaction.respond(405, { headers: [['Allow', ALLOW]] });
     }
   }
 
@@ -181,6 +228,7 @@ class InboundSipCall implements InboundCall, DialogLeg {
   readonly #remoteTag: string;
   #localCSeq = 1;
   #state: InboundState = 'offered';
+  readonly #requests: DialogRequests;
 
   constructor(edge: EmbeddedSipEdge, request: SipRequest, transaction: ServerTransaction) {
     this.#edge = edge;
@@ -193,6 +241,36 @@ class InboundSipCall implements InboundCall, DialogLeg {
     this.source = { address: transaction.flow.address, port: transaction.flow.port, transport: transaction.flow.transport };
     this.offer = request.body === '' ? null : request.body;
     this.#remoteTag = request.from.params.tag ?? '';
+    this.#requests = new DialogRequests({
+      layer: edge.layer,
+      logger: edge.logger,
+      flow: transaction.flow,
+      contact: edge.contact(transaction.flow.transport),
+      headers: () => this.#dialogHeaders(),
+      remoteTarget: () => firstContactUri(request) ?? request.from.uri,
+      nextCSeq: () => ++this.#localCSeq,
+    });
+  }
+
+  reoffer(sdp: string): Promise<string> {
+    if (this.#state !== 'confirmed' && this.#state !== 'answered') return Promise.reject(new ReofferRefused(481, 'the caller leg is not established'));
+    return this.#requests.reoffer(sdp);
+  }
+
+  /** The caller's WebSocket closed: the call is lost. */
+  websocketClosed(websocket: WebSocket): void {
+    if (this.#invite.flow.websocket !== websocket || this.#state === 'ended') return;
+    this.#finish();
+    this.listener?.ended('failed');
+  }
+
+  #dialogHeaders(): OutgoingHeaders {
+    const request = this.#invite.request;
+    return [
+      ['From', `${request.headers.to};tag=${this.#localTag}`],
+      ['To', request.headers.from ?? ''],
+      ['Call-ID', this.id],
+    ];
   }
 
   get ended(): boolean {
@@ -246,10 +324,13 @@ class InboundSipCall implements InboundCall, DialogLeg {
     this.listener?.ended('cancelled');
   }
 
-  ack(): void {
-    if (this.#state !== 'answered') return;
-    this.#state = 'confirmed';
-    this.#invite.acknowledged();
+  ack(request: SipRequest): void {
+    if (this.#state === 'answered' && request.cseq.seq === this.#invite.request.cseq.seq) {
+      this.#state = 'confirmed';
+      this.#invite.acknowledged();
+      return;
+    }
+    this.#requests.acknowledged(request);
   }
 
   inDialogRequest(request: SipRequest, transaction: ServerTransaction): void {
@@ -260,7 +341,7 @@ class InboundSipCall implements InboundCall, DialogLeg {
       this.listener?.ended('hung-up');
       return;
     }
-    answerOtherInDialog(request, transaction);
+    this.#requests.handle(request, transaction, this.listener);
   }
 
   get #branch(): string {
@@ -270,13 +351,7 @@ class InboundSipCall implements InboundCall, DialogLeg {
   #bye(): void {
     const request = this.#invite.request;
     this.#localCSeq += 1;
-    const headers: OutgoingHeaders = [
-      ['From', `${request.headers.to};tag=${this.#localTag}`],
-      ['To', request.headers.from ?? ''],
-      ['Call-ID', this.id],
-      ['CSeq', `${this.#localCSeq} BYE`],
-      ['Max-Forwards', '70'],
-    ];
+    const headers: OutgoingHeaders = [...this.#dialogHeaders(), ['CSeq', `${this.#localCSeq} BYE`], ['Max-Forwards', '70']];
     const target = firstContactUri(request) ?? request.from.uri;
     this.#edge.layer.send({ method: 'BYE', uri: target, headers }, this.#invite.flow, {
       response: () => undefined,
@@ -309,6 +384,7 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
   #localCSeq = 1;
   #state: OutboundState = 'calling';
   #endWanted = false;
+  readonly #requests: DialogRequests | null;
 
   constructor(edge: EmbeddedSipEdge, target: string, options: DialOptions, listener: OutboundLegListener) {
     this.#edge = edge;
@@ -316,12 +392,35 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
     this.#remoteTarget = target;
     this.#options = options;
     this.#listener = listener;
-    const uri = parseUri(target);
-    const host = uri?.host;
-    this.#flow =
-      uri === null || uri.scheme !== 'sip' || host === undefined || host === ''
+    const flow = edge.flowFor(target);
+    this.#flow = flow;
+    this.#requests =
+      flow === null
         ? null
-        : edge.transport.flowTo(uri.params?.transport?.toLowerCase() === 'tcp' ? 'tcp' : 'udp', host.replace(/^\[|\]$/g, ''), uri.port !== undefined && uri.port > 0 ? uri.port : 5060);
+        : new DialogRequests({
+            layer: edge.layer,
+            logger: edge.logger,
+            flow,
+            contact: edge.contact(flow.transport),
+            headers: () => this.#dialogHeaders(),
+            remoteTarget: () => this.#remoteTarget,
+            nextCSeq: () => ++this.#localCSeq,
+          });
+  }
+
+  reoffer(sdp: string): Promise<string> {
+    if (this.#state !== 'confirmed' || this.#requests === null) return Promise.reject(new ReofferRefused(481, 'the agent leg is not established'));
+    return this.#requests.reoffer(sdp);
+  }
+
+  /** The agent's WebSocket closed: a ringing leg is refused, an answered one has ended. */
+  websocketClosed(websocket: WebSocket): void {
+    if (this.#flow?.websocket !== websocket || this.#state === 'ended') return;
+    const wasConfirmed = this.#state === 'confirmed';
+    this.#invite?.terminate();
+    this.#finish();
+    if (wasConfirmed) this.#listener.ended('failed');
+    else this.#listener.refused(480);
   }
 
   get ended(): boolean {
@@ -332,7 +431,8 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
     const flow = this.#flow;
     if (flow === null) {
       this.#state = 'ended';
-      queueMicrotask(() => this.#listener.refused(400));
+      const unregistered = /;transport=wss?\b/i.test(this.target);
+      queueMicrotask(() => this.#listener.refused(unregistered ? 480 : 400));
       return;
     }
     const name = this.#options.callerDisplayName === null ? '' : `"${this.#options.callerDisplayName.replace(/["\\]/g, '')}" `;
@@ -363,8 +463,9 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
     // 'calling': the CANCEL goes out with the first provisional response (RFC 3261 9.1).
   }
 
-  ack(): void {
-    // ACKs of our own: nothing to do for a UAC dialog.
+  ack(request: SipRequest): void {
+    // Only the ACK of a re-INVITE the phone sent us matters here.
+    this.#requests?.acknowledged(request);
   }
 
   inDialogRequest(request: SipRequest, transaction: ServerTransaction): void {
@@ -375,7 +476,8 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
       this.#listener.ended('hung-up');
       return;
     }
-    answerOtherInDialog(request, transaction);
+    if (this.#requests === null) transaction.respond(481);
+    else this.#requests.handle(request, transaction, this.#listener);
   }
 
   #response(response: SipResponse): void {
@@ -459,13 +561,6 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
     if (this.#remoteTag !== null) this.#edge.removeDialog(this.#callId, this.#localTag, this.#remoteTag);
   }
 }
-
-/** In-dialog requests other than BYE: re-INVITE (hold, transfer) comes with the media work. */
-const answerOtherInDialog = (request: SipRequest, transaction: ServerTransaction): void => {
-  if (request.method === 'INVITE') transaction.respond(488);
-  else if (request.method === 'OPTIONS' || request.method === 'INFO' || request.method === 'NOTIFY') transaction.respond(200);
-  else transaction.respond(501);
-};
 
 /** The first Contact URI of a message, parsed with drachtio's contact parser. */
 const firstContactUri = (message: SipRequest | SipResponse): string | null => {

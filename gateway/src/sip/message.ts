@@ -205,11 +205,13 @@ export const REASON_PHRASES: Readonly<Record<number, string>> = {
   200: 'OK',
   400: 'Bad Request',
   403: 'Forbidden',
+  401: 'Unauthorized',
   404: 'Not Found',
   405: 'Method Not Allowed',
   408: 'Request Timeout',
   480: 'Temporarily Unavailable',
   481: 'Call/Transaction Does Not Exist',
+  491: 'Request Pending',
   486: 'Busy Here',
   487: 'Request Terminated',
   488: 'Not Acceptable Here',
@@ -250,6 +252,23 @@ export const contactUris = (value: string): string[] => {
   try {
     const parsed = headerParser('contact')({ s: value, i: 0 }) as Array<{ uri: string }> | '*';
     return parsed === '*' ? [] : parsed.map((entry) => entry.uri).filter((uri) => parseUri(uri) !== null);
+  } catch {
+    return [];
+  }
+};
+
+export interface ContactEntry {
+  /** The contact URI, or '*' (REGISTER's "all bindings"). */
+  uri: string;
+  params: Record<string, string | undefined>;
+}
+
+/** The entries of a Contact header value with their parameters; empty for a bad value. */
+export const parseContacts = (value: string | undefined): ContactEntry[] => {
+  if (value === undefined || value.trim() === '') return [];
+  try {
+    const parsed = headerParser('contact')({ s: value, i: 0 }) as Array<{ uri: string; params?: Record<string, string | undefined> }>;
+    return parsed.filter((entry) => entry.uri === '*' || parseUri(entry.uri) !== null).map((entry) => ({ uri: entry.uri, params: entry.params ?? {} }));
   } catch {
     return [];
   }

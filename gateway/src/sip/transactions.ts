@@ -321,7 +321,7 @@ export class TransactionLayer {
 
   /** Our Via for a request sent over a flow. */
   viaFor(flow: Flow, branch: string): string {
-    const port = flow.transport === 'udp' ? this.transport.udpPort : this.transport.tcpPort;
+    const port = flow.transport === 'udp' ? this.transport.udpPort : flow.transport === 'ws' ? this.transport.wsPort : this.transport.tcpPort;
     return `SIP/2.0/${flow.transport.toUpperCase()} ${this.transport.host}:${port};branch=${branch};rport`;
   }
 

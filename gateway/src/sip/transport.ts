@@ -1,5 +1,6 @@
 /**
- * SIP over UDP and TCP on one port number. UDP datagrams are whole messages; TCP is a byte stream
+ * SIP over UDP and TCP on one port number, and over WebSocket (RFC 7118) on connections handed
+ * in by the HTTP server (see websocket-endpoint.ts): one SIP message per frame. UDP datagrams are whole messages; TCP is a byte stream
  * framed by the blank line after the headers and the Content-Length. A connection whose framing is
  * lost (a header block that does not parse, or no header end within the size limit) is closed:
  * nothing after it on that stream can be trusted. Responses and in-dialog requests go back over the
@@ -8,16 +9,19 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { CoreLogger } from '@cc/core';
+import type { WebSocket } from 'ws';
 import { contentLengthOf } from './message.ts';
 
-export type TransportName = 'udp' | 'tcp';
+export type TransportName = 'udp' | 'tcp' | 'ws';
 
-/** Where a message came from, or where one goes: an address, and for TCP the connection. */
+/** Where a message came from, or where one goes: an address, and for TCP/WS the connection. */
 export interface Flow {
   transport: TransportName;
   address: string;
   port: number;
   connection?: net.Socket;
+  /** The WebSocket a WS flow is bound to: nothing can be sent to a WS peer any other way. */
+  websocket?: WebSocket;
 }
 
 export type MessageHandler = (text: string, flow: Flow) => void;
@@ -35,8 +39,12 @@ export class SipTransport {
   #tcp: net.Server | null = null;
   /** Open TCP connections by `address:port` of the far end. */
   readonly #connections = new Map<string, net.Socket>();
+  readonly #websockets = new Set<WebSocket>();
+  readonly #websocketClosedHandlers: Array<(websocket: WebSocket) => void> = [];
   udpPort = 0;
   tcpPort = 0;
+  /** The HTTP port the WebSocket endpoint is on (for Via/Contact), 0 when there is none. */
+  wsPort = 0;
 
   constructor(host: string, logger: CoreLogger, onMessage: MessageHandler) {
     this.#host = host;
@@ -68,6 +76,17 @@ export class SipTransport {
   }
 
   send(flow: Flow, text: string, onError?: (error: Error) => void): void {
+    if (flow.transport === 'ws') {
+      const websocket = flow.websocket;
+      if (websocket === undefined || websocket.readyState !== websocket.OPEN) {
+        onError?.(new Error('websocket closed'));
+        return;
+      }
+      websocket.send(text, (error) => {
+        if (error) onError?.(error);
+      });
+      return;
+    }
     if (flow.transport === 'udp') {
       this.#udp?.send(text, flow.port, flow.address, (error) => {
         if (error) {
@@ -86,11 +105,35 @@ export class SipTransport {
   }
 
   /** Flow to a target taken from a URI: the open connection to it when TCP, else a new one on demand. */
-  flowTo(transport: TransportName, address: string, port: number): Flow {
+  flowTo(transport: 'udp' | 'tcp', address: string, port: number): Flow {
     return { transport, address: normaliseAddress(address), port };
   }
 
+  /** Takes a WebSocket (subprotocol 'sip') accepted by the HTTP server: each frame is one SIP message. */
+  adoptWebSocket(websocket: WebSocket, remote: { address: string; port: number }): void {
+    this.#websockets.add(websocket);
+    const flow: Flow = { transport: 'ws', address: normaliseAddress(remote.address), port: remote.port, websocket };
+    websocket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+      // RFC 7118 has no keep-alive frames of its own, but some clients send CRLF pings.
+      if (text.trim() === '') return;
+      this.#deliver(text, flow);
+    });
+    websocket.on('error', (error) => this.#logger.debug({ err: error.message, peer: `${flow.address}:${flow.port}` }, 'sip websocket error'));
+    websocket.on('close', () => {
+      this.#websockets.delete(websocket);
+      for (const handler of this.#websocketClosedHandlers) handler(websocket);
+    });
+  }
+
+  /** Called for every WebSocket that closes (the registrar drops its bindings). */
+  onWebSocketClosed(handler: (websocket: WebSocket) => void): void {
+    this.#websocketClosedHandlers.push(handler);
+  }
+
   async close(): Promise<void> {
+    for (const websocket of this.#websockets) websocket.terminate();
+    this.#websockets.clear();
     for (const connection of this.#connections.values()) connection.destroy();
     this.#connections.clear();
     const udp = this.#udp;

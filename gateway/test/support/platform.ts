@@ -1,7 +1,8 @@
 /** A wall-clock core on an in-memory store, one organisation, and the gateway in front of it. */
 import { ContactCenter, type QueueSettings, type AgentProfile, type RecordedEvent, silentLogger, streams, readStreamToArray, type CoreLogger } from '@cc/core';
 import { SqliteEventStore } from '@cc/core/eventstore';
-import { type RunningGateway, startGateway } from '../../src/index.ts';
+import http from 'node:http';
+import { type RunningGateway, SipCredentials, startGateway } from '../../src/index.ts';
 
 export const ORG = 'org-gw';
 export const QUEUE_NUMBER = '+3225551234';
@@ -9,6 +10,12 @@ export const QUEUE_NUMBER = '+3225551234';
 export interface Platform {
   cc: ContactCenter;
   gateway: RunningGateway;
+  /** Agents' SIP credentials (domain 'cc.test'). */
+  credentials: SipCredentials;
+  /** ws://127.0.0.1:<port>/sip on the platform's own HTTP server. */
+  wsUrl: string;
+  /** Sessions the credential store treats as signed out. */
+  revokedSessions: Set<string>;
   stop(): Promise<void>;
 }
 
@@ -32,13 +39,13 @@ export const queueSettings = (overrides: Partial<QueueSettings> = {}): QueueSett
   ...overrides,
 });
 
-const agentProfile = (agentId: string, externalUri: string | null, extension: number): AgentProfile => ({
+const agentProfile = (agentId: string, externalUri: string | null, extension: number, typology: AgentProfile['typology'] = 'external'): AgentProfile => ({
   fullName: `Agent ${agentId}`,
   username: agentId,
   alias: null,
   email: null,
   extension: String(extension),
-  typology: 'external',
+  typology,
   externalUri,
   wrapUpSeconds: null,
   description: null,
@@ -68,7 +75,16 @@ export const startPlatform = async (
     setup,
   );
   await cc.execute('queue', 'q1', { type: 'CreateQueue', data: { queueId: 'q1', organisationId: ORG, settings: queueSettings(options.queue), at: cc.now() } }, setup);
+  // The API's HTTP server stands in here: a bare one that answers 404 and carries the /sip upgrade.
+  const httpServer = http.createServer((_request, response) => response.writeHead(404).end());
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', () => resolve()));
+  const address = httpServer.address();
+  const httpPort = address !== null && typeof address === 'object' ? address.port : 0;
+  const revokedSessions = new Set<string>();
+  const credentials = new SipCredentials({ domain: 'cc.test', wsUrl: `ws://127.0.0.1:${httpPort}/sip`, isSessionLive: async (sessionId) => !revokedSessions.has(sessionId) });
   const gateway = await startGateway({
+    credentials,
+    httpServer,
     cc,
     sipPort: 0,
     host: '127.0.0.1',
@@ -80,8 +96,13 @@ export const startPlatform = async (
   return {
     cc,
     gateway,
+    credentials,
+    wsUrl: credentials.wsUrl,
+    revokedSessions,
     stop: async () => {
       await gateway.stop();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await cc.stop();
       await store.close();
     },
@@ -95,6 +116,16 @@ export const externalAgent = async (cc: ContactCenter, agentId: string, external
   extension += 1;
   const context = { ...setup, actor: { kind: 'user' as const, userId: agentId } };
   await cc.execute('agent', agentId, { type: 'RegisterAgent', data: { agentId, organisationId: ORG, profile: agentProfile(agentId, externalUri, extension), at: cc.now() } }, setup);
+  await cc.execute('agent', agentId, { type: 'JoinQueue', data: { queueId: 'q1', penalty: 0, skills: [], at: cc.now() } }, setup);
+  await cc.execute('agent', agentId, { type: 'SetAgentStatus', data: { status: 'online', reason: null, at: cc.now() } }, context);
+  await cc.whenIdle();
+};
+
+/** A WebRTC agent (reached through their registration), in q1, Online. */
+export const webrtcAgent = async (cc: ContactCenter, agentId: string): Promise<void> => {
+  extension += 1;
+  const context = { ...setup, actor: { kind: 'user' as const, userId: agentId } };
+  await cc.execute('agent', agentId, { type: 'RegisterAgent', data: { agentId, organisationId: ORG, profile: agentProfile(agentId, null, extension, 'webrtc'), at: cc.now() } }, setup);
   await cc.execute('agent', agentId, { type: 'JoinQueue', data: { queueId: 'q1', penalty: 0, skills: [], at: cc.now() } }, setup);
   await cc.execute('agent', agentId, { type: 'SetAgentStatus', data: { status: 'online', reason: null, at: cc.now() } }, context);
   await cc.whenIdle();

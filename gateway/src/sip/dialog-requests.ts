@@ -1,0 +1,144 @@
+/**
+ * In-dialog requests of one established leg, shared by the caller's leg and the legs to agents:
+ * re-INVITEs both ways (hold, resume), INFO with DTMF, and the ACK bookkeeping a re-INVITE needs.
+ * One re-INVITE at a time in each direction (RFC 3261 14.1/14.2: 491 otherwise).
+ */
+import type { CoreLogger } from '@cc/core';
+import { type InDialogListener, ReofferRefused } from '../signalling/signalling-port.ts';
+import type { OutgoingHeaders, SipRequest } from './message.ts';
+import type { ServerTransaction, TransactionLayer } from './transactions.ts';
+import type { Flow } from './transport.ts';
+
+export interface DialogSide {
+  layer: TransactionLayer;
+  logger: CoreLogger;
+  flow: Flow;
+  /** Our Contact for this flow. */
+  contact: string;
+  /** From, To and Call-ID as this side sends them. */
+  headers(): OutgoingHeaders;
+  /** Where in-dialog requests go (the far end's Contact). */
+  remoteTarget(): string;
+  /** The next CSeq number of a request we send. */
+  nextCSeq(): number;
+}
+
+/** Digits in an INFO body: `Signal=5` (application/dtmf-relay) or the bare digit (application/dtmf). */
+export const dtmfOf = (contentType: string | undefined, body: string): string | null => {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  let signal: string | undefined;
+  if (type === 'application/dtmf-relay') signal = /^\s*signal\s*=\s*(\S+)\s*$/im.exec(body)?.[1];
+  else if (type === 'application/dtmf') signal = body.trim();
+  if (signal === undefined) return null;
+  const digit = signal.toUpperCase();
+  // RFC 4733 events 10 and 11 are '*' and '#'; some phones send the numbers.
+  const mapped = digit === '10' ? '*' : digit === '11' ? '#' : digit;
+  return /^[0-9*#A-D]$/.test(mapped) ? mapped : null;
+};
+
+export class DialogRequests {
+  readonly #side: DialogSide;
+  #incoming: { transaction: ServerTransaction; seq: number } | null = null;
+  #outgoing = false;
+
+  constructor(side: DialogSide) {
+    this.#side = side;
+  }
+
+  /** Sends a re-INVITE with `sdp`; resolves with the far end's answer. */
+  reoffer(sdp: string): Promise<string> {
+    if (this.#outgoing) return Promise.reject(new ReofferRefused(491, 'a re-offer is already pending on this leg'));
+    this.#outgoing = true;
+    const side = this.#side;
+    const seq = side.nextCSeq();
+    const headers: OutgoingHeaders = [...side.headers(), ['CSeq', `${seq} INVITE`], ['Contact', side.contact], ['Max-Forwards', '70'], ['Content-Type', 'application/sdp']];
+    const target = side.remoteTarget();
+    return new Promise<string>((resolve, reject) => {
+      let settled = false;
+      side.layer.send({ method: 'INVITE', uri: target, headers, body: sdp }, side.flow, {
+        response: (response) => {
+          if (response.status < 200) return;
+          if (response.status < 300) {
+            // Every 2xx (retransmissions too) is ACKed: the ACK of a 2xx is the dialog's, not the transaction's.
+            side.layer.sendStateless({ method: 'ACK', uri: target, headers: [...side.headers(), ['CSeq', `${seq} ACK`], ['Max-Forwards', '70']] }, side.flow);
+          }
+          if (settled) return;
+          settled = true;
+          this.#outgoing = false;
+          if (response.status < 300 && response.body !== '') resolve(response.body);
+          else reject(new ReofferRefused(response.status < 300 ? 488 : response.status));
+        },
+        failed: (status) => {
+          if (settled) return;
+          settled = true;
+          this.#outgoing = false;
+          reject(new ReofferRefused(status));
+        },
+      });
+    });
+  }
+
+  /** A request inside the dialog other than BYE. */
+  handle(request: SipRequest, transaction: ServerTransaction, listener: InDialogListener | null): void {
+    switch (request.method) {
+      case 'INVITE':
+        this.#reinvite(request, transaction, listener);
+        return;
+      case 'INFO': {
+        const digits = dtmfOf(request.headers['content-type'], request.body);
+        transaction.respond(200);
+        if (digits !== null) listener?.dtmf?.(digits);
+        return;
+      }
+      case 'OPTIONS':
+      case 'NOTIFY':
+        transaction.respond(200);
+        return;
+      case 'UPDATE':
+        // Hold through UPDATE is not offered (JsSIP uses re-INVITE unless told otherwise).
+        transaction.respond(501);
+        return;
+      default:
+        transaction.respond(501);
+    }
+  }
+
+  /** An ACK in the dialog: it may close the re-INVITE we answered. */
+  acknowledged(request: SipRequest): void {
+    const incoming = this.#incoming;
+    if (incoming === null || request.cseq.seq !== incoming.seq) return;
+    incoming.transaction.acknowledged();
+    this.#incoming = null;
+  }
+
+  #reinvite(request: SipRequest, transaction: ServerTransaction, listener: InDialogListener | null): void {
+    const side = this.#side;
+    if (this.#incoming !== null || this.#outgoing) {
+      transaction.respond(491, { headers: [['Retry-After', '1']] });
+      return;
+    }
+    const reoffered = listener?.reoffered;
+    if (reoffered === undefined || request.body === '') {
+      // A late-offer re-INVITE (no SDP) would need our offer: not supported yet.
+      transaction.respond(488);
+      return;
+    }
+    this.#incoming = { transaction, seq: request.cseq.seq };
+    transaction.onAckTimeout = () => {
+      side.logger.warn({ callId: request.callId }, 're-INVITE answer never acknowledged');
+      if (this.#incoming?.transaction === transaction) this.#incoming = null;
+    };
+    reoffered.call(listener, request.body).then(
+      (answer) => {
+        transaction.respond(200, { headers: [['Contact', side.contact], ['Content-Type', 'application/sdp']], body: answer });
+        // Over reliable transports the layer keeps no 2xx timer state worth waiting on.
+      },
+      (error: unknown) => {
+        if (this.#incoming?.transaction === transaction) this.#incoming = null;
+        const status = error instanceof ReofferRefused ? error.status : 500;
+        side.logger.info({ callId: request.callId, status }, 're-INVITE refused');
+        transaction.respond(status >= 300 && status < 700 ? status : 488);
+      },
+    );
+  }
+}
