@@ -95,6 +95,20 @@ const toRecordedEvent = (row: EventRow): RecordedEvent => ({
   metadata: JSON.parse(row.metadata) as EventMetadata,
 });
 
+/** An events row as an array, in COLUMNS order: what readAll asks SQLite for (no per-row key lookups). */
+type EventTuple = [position: number, streamId: string, revision: number, eventId: string, type: string, data: string, metadata: string];
+
+/** As toRecordedEvent (same properties, same order), from an array row. */
+const tupleToRecordedEvent = (row: EventTuple): RecordedEvent => ({
+  id: row[3],
+  streamId: row[1],
+  revision: row[2],
+  position: BigInt(row[0]),
+  type: row[4],
+  data: JSON.parse(row[5]) as unknown,
+  metadata: JSON.parse(row[6]) as EventMetadata,
+});
+
 /** Does the stream's actual revision satisfy what the writer expected? */
 const revisionMatches = (expected: ExpectedRevision, actual: number | null): boolean => {
   switch (expected) {
@@ -139,6 +153,8 @@ export class SqliteEventStore implements EventStore {
   readonly #readBackwards: StatementSync;
   /** Statements for readAll / subscriptions, keyed by the number of stream prefixes. */
   readonly #pageStatements = new Map<number, StatementSync>();
+  /** The same queries returning arrays, for readAll (catch-ups and rebuilds read millions of rows). */
+  readonly #tupleStatements = new Map<number, StatementSync>();
   /** Wakes subscriptions of this instance right after a commit (no polling delay). */
   readonly #appendListeners = new Set<() => void>();
   readonly #subscriptions = new Set<SqliteSubscription>();
@@ -256,7 +272,16 @@ export class SqliteEventStore implements EventStore {
   async readAll(options: { after: bigint; maxCount: number; streamPrefixes?: readonly string[] }): Promise<RecordedEvent[]> {
     this.#assertOpen();
     if (options.maxCount <= 0) return [];
-    return this.#page(options.after, this.#headPosition(), options.maxCount, options.streamPrefixes ?? []).map(toRecordedEvent);
+    const prefixes = options.streamPrefixes ?? [];
+    const rows = this.#pageStatement(this.#tupleStatements, prefixes.length, true).all(
+      options.after,
+      this.#headPosition(),
+      ...prefixParams(prefixes),
+      options.maxCount,
+    ) as unknown as EventTuple[];
+    const events = new Array<RecordedEvent>(rows.length);
+    for (let i = 0; i < rows.length; i++) events[i] = tupleToRecordedEvent(rows[i] as EventTuple);
+    return events;
   }
 
   subscribeToAll(options: SubscribeToAllOptions): AllSubscription {
@@ -286,14 +311,20 @@ export class SqliteEventStore implements EventStore {
   }
 
   #page(after: bigint, upTo: bigint, limit: number, prefixes: readonly string[]): EventRow[] {
-    let statement = this.#pageStatements.get(prefixes.length);
+    const statement = this.#pageStatement(this.#pageStatements, prefixes.length, false);
+    return statement.all(after, upTo, ...prefixParams(prefixes), limit) as unknown as EventRow[];
+  }
+
+  #pageStatement(cache: Map<number, StatementSync>, prefixCount: number, arrays: boolean): StatementSync {
+    let statement = cache.get(prefixCount);
     if (statement === undefined) {
       statement = this.#db.prepare(
-        `SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ?${prefixClause(prefixes.length)} ORDER BY position ASC LIMIT ?`,
+        `SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ?${prefixClause(prefixCount)} ORDER BY position ASC LIMIT ?`,
       );
-      this.#pageStatements.set(prefixes.length, statement);
+      if (arrays) statement.setReturnArrays(true);
+      cache.set(prefixCount, statement);
     }
-    return statement.all(after, upTo, ...prefixParams(prefixes), limit) as unknown as EventRow[];
+    return statement;
   }
 
   #assertOpen(): void {

@@ -6,6 +6,7 @@
  */
 import type { CallEvent, EndedBy } from '@cc/core';
 import type { CallHistoryStatus, WrapUpRecord } from '../read-model-contract.ts';
+import { isoToMillis } from '../framework/iso-time.ts';
 
 /** One agent's part in a call. */
 export interface AgentLeg {
@@ -95,7 +96,7 @@ export const newAccount = (data: {
   media: data.media,
   callerNumber: data.caller.number,
   callerName: data.caller.name,
-  receivedAt: Date.parse(data.at),
+  receivedAt: isoToMillis(data.at),
   queuedAt: null,
   answeredAt: null,
   endedAt: null,
@@ -194,11 +195,11 @@ export const accountFor = (account: CallAccount, event: CallEvent): void => {
       return;
     case 'CallQueued':
       account.queueId = event.data.queueId;
-      account.queuedAt = Date.parse(event.data.queuedAt);
+      account.queuedAt = isoToMillis(event.data.queuedAt);
       if (account.outcome === null) account.live = 'waiting';
       return;
     case 'CallRejected': {
-      const at = Date.parse(event.data.at);
+      const at = isoToMillis(event.data.at);
       account.waitEndedAt ??= at;
       end(account, 'rejected', at, 'system');
       return;
@@ -218,7 +219,7 @@ export const accountFor = (account: CallAccount, event: CallEvent): void => {
       withoutOffer(account, event.data.offerId);
       return;
     case 'CallAnswered': {
-      const at = Date.parse(event.data.at);
+      const at = isoToMillis(event.data.at);
       const agentId = event.data.agentId;
       account.offers = account.offers.filter((offer) => offer.offerId !== event.data.offerId);
       account.live = 'in-progress';
@@ -234,7 +235,7 @@ export const accountFor = (account: CallAccount, event: CallEvent): void => {
       return;
     }
     case 'CallHeld': {
-      const at = Date.parse(event.data.at);
+      const at = isoToMillis(event.data.at);
       closeSegment(account, at);
       account.live = 'on-hold';
       account.segmentStart = at;
@@ -242,7 +243,7 @@ export const accountFor = (account: CallAccount, event: CallEvent): void => {
       return;
     }
     case 'CallResumed': {
-      const at = Date.parse(event.data.at);
+      const at = isoToMillis(event.data.at);
       closeSegment(account, at);
       account.live = 'in-progress';
       account.segmentStart = at;
@@ -254,7 +255,7 @@ export const accountFor = (account: CallAccount, event: CallEvent): void => {
     case 'CallTransferFailed':
       return;
     case 'CallTransferAccepted': {
-      const at = Date.parse(event.data.at);
+      const at = isoToMillis(event.data.at);
       closeSegment(account, at);
       account.transfers += 1;
       legOf(account, event.data.fromAgentId).transfersOut += 1;
@@ -267,7 +268,7 @@ export const accountFor = (account: CallAccount, event: CallEvent): void => {
     }
     case 'CallTransferredToQueue':
     case 'CallTransferredExternally': {
-      closeSegment(account, Date.parse(event.data.at));
+      closeSegment(account, isoToMillis(event.data.at));
       account.transfers += 1;
       legOf(account, event.data.fromAgentId).transfersOut += 1;
       account.connectedAgentId = null;
@@ -280,7 +281,7 @@ export const accountFor = (account: CallAccount, event: CallEvent): void => {
       return;
     }
     case 'CallEnded': {
-      const at = Date.parse(event.data.at);
+      const at = isoToMillis(event.data.at);
       closeSegment(account, at);
       // As the call decider: ending a connected call completes it; an external one was transferred; else it was forced.
       const outcome: Outcome =
@@ -291,7 +292,7 @@ export const accountFor = (account: CallAccount, event: CallEvent): void => {
       return;
     }
     case 'CallAbandoned': {
-      const at = Date.parse(event.data.at);
+      const at = isoToMillis(event.data.at);
       for (const offer of event.data.offers) legOf(account, offer.agentId).abandonedWhileRinging = 1;
       account.abandonedUnanswered = account.answeredAt === null;
       account.waitEndedAt ??= at;
@@ -300,20 +301,20 @@ export const accountFor = (account: CallAccount, event: CallEvent): void => {
     }
     case 'CallWaitExpired': {
       if (event.data.overflowQueueId !== null) return;
-      const at = Date.parse(event.data.at);
+      const at = isoToMillis(event.data.at);
       account.waitEndedAt ??= at;
       end(account, 'expired', at, 'system');
       return;
     }
     case 'WrapUpStarted':
-      account.openWrapUps[event.data.agentId] = Date.parse(event.data.at);
+      account.openWrapUps[event.data.agentId] = isoToMillis(event.data.at);
       account.wrapUpExpected = false;
       return;
     case 'WrapUpExtended':
       return;
     case 'WrapUpCompleted': {
       const { agentId, rating } = event.data;
-      const at = Date.parse(event.data.at);
+      const at = isoToMillis(event.data.at);
       const started = account.openWrapUps[agentId];
       if (started !== undefined) {
         const elapsed = Math.max(0, at - started);

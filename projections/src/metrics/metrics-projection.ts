@@ -45,8 +45,6 @@ const SCHEMA = `
     state           TEXT,
     ${FACT_COLUMNS}
   );
-  -- Queue figures filter this range on queue_id: one index less to maintain per call.
-  CREATE INDEX IF NOT EXISTS met_calls_by_organisation ON met_calls (organisation_id, arrived_ms);
   CREATE TABLE IF NOT EXISTS met_call_agents (
     call_id         TEXT NOT NULL,
     agent_id        TEXT NOT NULL,
@@ -57,7 +55,6 @@ const SCHEMA = `
     ${FACT_COLUMNS},
     PRIMARY KEY (call_id, agent_id)
   ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS met_call_agents_by_agent ON met_call_agents (agent_id, arrived_ms);
   CREATE TABLE IF NOT EXISTS met_intervals (
     organisation_id TEXT NOT NULL,
     agent_id        TEXT NOT NULL,
@@ -65,8 +62,7 @@ const SCHEMA = `
     start_ms        INTEGER NOT NULL,
     end_ms          INTEGER
   );
-  -- Open intervals (end_ms NULL) sort first: "ends after from, or still open" is one index range.
-  CREATE INDEX IF NOT EXISTS met_intervals_by_end ON met_intervals (organisation_id, end_ms);
+  -- Closing an interval finds the open one through this index while applying events.
   CREATE INDEX IF NOT EXISTS met_intervals_open ON met_intervals (agent_id, kind) WHERE end_ms IS NULL;
   CREATE TABLE IF NOT EXISTS met_queues (
     queue_id        TEXT PRIMARY KEY,
@@ -82,6 +78,15 @@ const SCHEMA = `
     organisation_id TEXT PRIMARY KEY,
     latest_ms       INTEGER NOT NULL
   );
+`;
+
+/** Indexes only the queries read through: created once the projection has caught up. */
+const INDEXES = `
+  -- Queue figures filter this range on queue_id: one index less to maintain per call.
+  CREATE INDEX IF NOT EXISTS met_calls_by_organisation ON met_calls (organisation_id, arrived_ms);
+  CREATE INDEX IF NOT EXISTS met_call_agents_by_agent ON met_call_agents (agent_id, arrived_ms);
+  -- Open intervals (end_ms NULL) sort first: "ends after from, or still open" is one index range.
+  CREATE INDEX IF NOT EXISTS met_intervals_by_end ON met_intervals (organisation_id, end_ms);
 `;
 
 interface RunningCall {
@@ -344,6 +349,7 @@ export const metricsProjection: Projection = {
   eventTypes: new Set([...CALL_TYPES, 'QueueCreated', 'QueueUpdated', 'AgentJoinedQueue', 'AgentLeftQueue', 'AgentStatusChanged', 'AgentReserved', 'AgentReleased', 'AgentRemoved']),
   tables: ['met_calls', 'met_call_agents', 'met_intervals', 'met_queues', 'met_agent_queues', 'met_clock'],
   setup: (db) => db.exec(SCHEMA),
+  indexes: INDEXES,
   apply: applyEvent,
   flush,
   discard: (db) => {

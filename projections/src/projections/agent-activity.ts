@@ -20,6 +20,10 @@ const SCHEMA = `
     kind            TEXT NOT NULL,
     organisation_id TEXT NOT NULL
   );
+`;
+
+/** Indexes only the queries read through: created once the projection has caught up. */
+const INDEXES = `
   CREATE INDEX IF NOT EXISTS act_day_log_by_agent ON act_day_log (agent_id, at_ms);
 `;
 
@@ -146,6 +150,7 @@ export const agentActivityProjection: Projection = {
   ]),
   tables: ['act_agents', 'act_day_log'],
   setup: (db) => db.exec(SCHEMA),
+  indexes: INDEXES,
   apply: applyEvent,
   flush: (db) => cacheFor(db).flush(),
   discard: (db) => caches.get(db)?.discard(),

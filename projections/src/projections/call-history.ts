@@ -20,12 +20,16 @@ const SCHEMA = `
     caller_number   TEXT,
     doc             TEXT NOT NULL
   );
-  CREATE INDEX IF NOT EXISTS hist_calls_by_time ON hist_calls (organisation_id, received_ms DESC, call_id DESC);
   CREATE TABLE IF NOT EXISTS hist_call_agents (
     agent_id TEXT NOT NULL,
     call_id  TEXT NOT NULL,
     PRIMARY KEY (agent_id, call_id)
   ) WITHOUT ROWID;
+`;
+
+/** Indexes only the queries read through: created once the projection has caught up. */
+const INDEXES = `
+  CREATE INDEX IF NOT EXISTS hist_calls_by_time ON hist_calls (organisation_id, received_ms DESC, call_id DESC);
 `;
 
 /** [epoch ms, event type, agent id, queue id, details] */
@@ -122,6 +126,63 @@ const CALL_EVENTS = new Set<string>([
   'DtmfReceived',
 ]);
 
+/**
+ * How a document is stored: `[account values, timeline]`, the account's values in the order below
+ * (no key names: about a third of the text) and without the per-agent legs, which only the metrics
+ * read, from their own copy of the account. A call still going gets its legs back, empty, when read.
+ */
+const ACCOUNT_FIELDS: Record<Exclude<keyof CallAccount, 'legs'>, true> = {
+  callId: true,
+  organisationId: true,
+  arrivalQueueId: true,
+  queueId: true,
+  channel: true,
+  media: true,
+  callerNumber: true,
+  callerName: true,
+  receivedAt: true,
+  queuedAt: true,
+  answeredAt: true,
+  endedAt: true,
+  endedBy: true,
+  live: true,
+  outcome: true,
+  offers: true,
+  connectedAgentId: true,
+  segmentStart: true,
+  firstAgentId: true,
+  lastAgentId: true,
+  talkMs: true,
+  holdMs: true,
+  wrapUpMs: true,
+  openWrapUps: true,
+  wrapUpExpected: true,
+  missedOffers: true,
+  transfers: true,
+  holds: true,
+  abandonedUnanswered: true,
+  waitEndedAt: true,
+  ratingSum: true,
+  ratingCount: true,
+  wrapUps: true,
+};
+const ACCOUNT_KEYS = Object.keys(ACCOUNT_FIELDS) as Exclude<keyof CallAccount, 'legs'>[];
+
+const storedDocument = (doc: HistoryDocument): string => {
+  const values: unknown[] = new Array<unknown>(ACCOUNT_KEYS.length);
+  for (let i = 0; i < ACCOUNT_KEYS.length; i++) values[i] = doc.account[ACCOUNT_KEYS[i] as keyof CallAccount];
+  return JSON.stringify([values, doc.timeline]);
+};
+
+/** A stored document read back (the queries read it too). */
+export const parseDocument = (text: string): HistoryDocument => {
+  const [values, timeline] = JSON.parse(text) as [unknown[], StoredTimelineEntry[]];
+  const account: Record<string, unknown> = {};
+  for (let i = 0; i < ACCOUNT_KEYS.length; i++) account[ACCOUNT_KEYS[i] as string] = values[i];
+  account.legs = {};
+  return { account: account as unknown as CallAccount, timeline };
+};
+
 /** One cache per database connection: the projection object itself is shared. */
 const caches = new WeakMap<DatabaseSync, BatchCache<HistoryDocument>>();
 
@@ -131,14 +192,14 @@ const cacheFor = (db: DatabaseSync): BatchCache<HistoryDocument> => {
     cache = new BatchCache<HistoryDocument>(
       (callId) => {
         const row = statement(db, 'SELECT doc FROM hist_calls WHERE call_id = ?').get(callId) as { doc: string } | undefined;
-        return row === undefined ? undefined : (JSON.parse(row.doc) as HistoryDocument);
+        return row === undefined ? undefined : parseDocument(row.doc);
       },
       (callId, doc) => {
         const { account } = doc;
         statement(
           db,
           'INSERT OR REPLACE INTO hist_calls (call_id, organisation_id, queue_id, received_ms, status, caller_number, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        ).run(callId, account.organisationId, account.queueId, account.receivedAt, historyStatus(account), account.callerNumber, JSON.stringify(doc));
+        ).run(callId, account.organisationId, account.queueId, account.receivedAt, historyStatus(account), account.callerNumber, storedDocument(doc));
       },
     );
     caches.set(db, cache);
@@ -191,11 +252,13 @@ const applyEvent = (db: DatabaseSync, recorded: ProjectedEvent): void => {
 
 export const callHistoryProjection: Projection = {
   name: 'call-history',
-  version: 1,
+  // 2: documents stored as [account values, timeline] (see storedDocument).
+  version: 2,
   models: ['calls'],
   eventTypes: CALL_EVENTS,
   tables: ['hist_calls', 'hist_call_agents'],
   setup: (db) => db.exec(SCHEMA),
+  indexes: INDEXES,
   apply: applyEvent,
   flush: (db) => {
     cacheFor(db).flush();

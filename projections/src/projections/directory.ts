@@ -22,8 +22,6 @@ const SCHEMA = `
     removed         INTEGER NOT NULL DEFAULT 0,
     created_at      TEXT NOT NULL
   );
-  CREATE INDEX IF NOT EXISTS dir_queues_by_organisation ON dir_queues (organisation_id, name);
-  CREATE INDEX IF NOT EXISTS dir_queues_by_number ON dir_queues (number);
   CREATE TABLE IF NOT EXISTS dir_agents (
     agent_id        TEXT PRIMARY KEY,
     organisation_id TEXT NOT NULL,
@@ -44,13 +42,19 @@ const SCHEMA = `
     removed         INTEGER NOT NULL DEFAULT 0,
     created_at      TEXT NOT NULL
   );
-  CREATE INDEX IF NOT EXISTS dir_agents_by_organisation ON dir_agents (organisation_id, full_name);
   CREATE TABLE IF NOT EXISTS dir_agent_queues (
     agent_id        TEXT NOT NULL,
     queue_id        TEXT NOT NULL,
     organisation_id TEXT NOT NULL,
     PRIMARY KEY (agent_id, queue_id)
   ) WITHOUT ROWID;
+`;
+
+/** Indexes only the queries read through: created once the projection has caught up. */
+const INDEXES = `
+  CREATE INDEX IF NOT EXISTS dir_queues_by_organisation ON dir_queues (organisation_id, name);
+  CREATE INDEX IF NOT EXISTS dir_queues_by_number ON dir_queues (number);
+  CREATE INDEX IF NOT EXISTS dir_agents_by_organisation ON dir_agents (organisation_id, full_name);
   CREATE INDEX IF NOT EXISTS dir_agent_queues_by_queue ON dir_agent_queues (queue_id, agent_id);
 `;
 
@@ -194,5 +198,6 @@ export const directoryProjection: Projection = {
   ]),
   tables: ['dir_organisations', 'dir_queues', 'dir_agents', 'dir_agent_queues'],
   setup: (db) => db.exec(SCHEMA),
+  indexes: INDEXES,
   apply: applyEvent,
 };

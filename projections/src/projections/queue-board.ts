@@ -20,6 +20,10 @@ const SCHEMA = `
     media           TEXT NOT NULL,
     ringing_offers  INTEGER NOT NULL DEFAULT 0
   );
+`;
+
+/** Indexes only the queries read through: created once the projection has caught up. */
+const INDEXES = `
   CREATE INDEX IF NOT EXISTS qb_calls_by_organisation ON qb_calls (organisation_id, queued_at_ms);
 `;
 
@@ -177,6 +181,7 @@ export const queueBoardProjection: Projection = {
   ]),
   tables: ['qb_calls'],
   setup: (db) => db.exec(SCHEMA),
+  indexes: INDEXES,
   apply: applyEvent,
   flush: (db) => cacheFor(db).flush(),
   discard: (db) => caches.get(db)?.discard(),

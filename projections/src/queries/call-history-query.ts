@@ -3,7 +3,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { DomainError } from '@cc/core';
 import { historyStatus } from '../calls/call-account.ts';
 import { statement } from '../framework/projection.ts';
-import type { HistoryDocument } from '../projections/call-history.ts';
+import { parseDocument, type HistoryDocument } from '../projections/call-history.ts';
 import type { CallHistoryEntry, CallHistoryFilter, CallHistoryPage } from '../read-model-contract.ts';
 import { iso, requireTime } from './input.ts';
 import { describeTimeline, type Names } from './timeline-descriptions.ts';
@@ -134,7 +134,7 @@ export const callHistory = (db: DatabaseSync, organisationId: string, filter: Ca
     ...params,
     first + 1,
   ) as unknown as { doc: string }[];
-  const docs = rows.slice(0, first).map((row) => JSON.parse(row.doc) as HistoryDocument);
+  const docs = rows.slice(0, first).map((row) => parseDocument(row.doc));
   const names = namesFor(db, organisationId, docs);
   const last = docs[docs.length - 1];
   return {
@@ -148,6 +148,6 @@ export const callHistory = (db: DatabaseSync, organisationId: string, filter: Ca
 export const callById = (db: DatabaseSync, organisationId: string, callId: string): CallHistoryEntry | null => {
   const row = statement(db, 'SELECT doc FROM hist_calls WHERE call_id = ? AND organisation_id = ?').get(callId, organisationId) as { doc: string } | undefined;
   if (row === undefined) return null;
-  const doc = JSON.parse(row.doc) as HistoryDocument;
+  const doc = parseDocument(row.doc);
   return toEntry(doc, namesFor(db, organisationId, [doc]));
 };
