@@ -1,7 +1,7 @@
 /**
  * `npm start`: the platform on the embedded default, in one process: event store, core (router, call
  * flow, timers), read models and the GraphQL API on PORT (default 3000) with data in DATA_DIR
- * (default ./data), and the SIP edge on SIP_PORT (default 5060). The console joins it with its issue.
+ * (default ./data), the SIP edge on SIP_PORT (default 5060), and the built console on the same port.
  */
 import { configFromEnv, startServer } from '../api/src/server.ts';
 

@@ -1,0 +1,125 @@
+/** The shapes the console reads from the GraphQL schema (api/src/graphql/**), as queried here. */
+
+export type Role = 'OWNER' | 'ADMIN' | 'SUPERVISOR' | 'AGENT' | 'ANALYST';
+export type AgentStatus = 'ONLINE' | 'OFFLINE' | 'BREAK' | 'MEETING' | 'EDUCATION';
+export type BoardCallStatus = 'WAITING' | 'RINGING' | 'IN_PROGRESS' | 'ON_HOLD';
+export type CallStatus = BoardCallStatus | 'WRAP_UP' | 'COMPLETED' | 'ABANDONED' | 'REJECTED' | 'EXPIRED' | 'FORCE_ENDED' | 'TRANSFERRED_EXTERNALLY';
+
+export interface Organisation {
+  id: string;
+  name: string;
+}
+
+export interface MeAgent {
+  id: string;
+  fullName: string;
+  extension: string;
+  status: AgentStatus;
+  statusReason: string | null;
+  wrapUpSeconds: number | null;
+  queueIds: string[];
+}
+
+export interface Me {
+  user: { id: string; email: string; username: string; displayName: string; memberships: Array<{ organisation: Organisation; role: Role; agentId: string | null }> };
+  organisation: Organisation & { timeZone: string };
+  role: Role;
+  agent: MeAgent | null;
+}
+
+export interface CallOffer {
+  callId: string;
+  offerId: string;
+  kind: 'OFFER' | 'TRANSFER';
+  queueId: string | null;
+  queueName: string | null;
+  callerNumber: string | null;
+  callerName: string | null;
+  ringTimeoutAt: string;
+  offeredAt: string;
+}
+
+export interface TimelineEntry {
+  at: string;
+  type: string;
+  description: string;
+  agentId: string | null;
+  queueId: string | null;
+}
+
+export interface Call {
+  id: string;
+  queueId: string;
+  queueName: string;
+  callerNumber: string | null;
+  callerName: string | null;
+  status: CallStatus;
+  receivedAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  lastAgentId: string | null;
+  talkSeconds: number;
+  holdSeconds: number;
+  waitSeconds: number | null;
+  wrapUps: Array<{ agentId: string; notes: string | null; rating: number | null; conversationStatus: 'CLOSED' | 'OPEN'; endedBy: string }>;
+  timeline: TimelineEntry[];
+}
+
+export const CALL_FIELDS = `id queueId queueName callerNumber callerName status receivedAt answeredAt endedAt lastAgentId talkSeconds holdSeconds waitSeconds
+  wrapUps { agentId notes rating conversationStatus endedBy } timeline { at type description agentId queueId }`;
+
+export interface QueueRow {
+  callId: string;
+  queueId: string;
+  queueName: string;
+  status: BoardCallStatus;
+  callerNumber: string | null;
+  callerName: string | null;
+  agentId: string | null;
+  agentName: string | null;
+  queuedAt: string;
+}
+
+export interface CallQueue {
+  cards: { total: number; active: number; waiting: number; longestWaitSeconds: number };
+  rows: QueueRow[];
+}
+
+export interface Queue {
+  id: string;
+  name: string;
+  number: string | null;
+  strategy: string;
+  ringTimeoutSeconds: number;
+  wrapUpSeconds: number;
+  maxWaitSeconds: number | null;
+  priority: number;
+  maskCallerName: boolean;
+}
+
+export const QUEUE_FIELDS = 'id name number strategy ringTimeoutSeconds wrapUpSeconds maxWaitSeconds priority maskCallerName';
+
+export interface Agent {
+  id: string;
+  fullName: string;
+  username: string;
+  email: string | null;
+  extension: string;
+  typology: string;
+  status: AgentStatus;
+  disabled: boolean;
+  locked: boolean;
+  queueIds: string[];
+}
+
+export const AGENT_FIELDS = 'id fullName username email extension typology status disabled locked queueIds';
+
+export interface AgentBoardRow {
+  agentId: string;
+  fullName: string;
+  status: AgentStatus;
+  since: string;
+  currentCallId: string | null;
+  activity: 'RINGING' | 'CONNECTED' | 'WRAP_UP' | null;
+  queueIds: string[];
+}
