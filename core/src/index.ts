@@ -14,4 +14,5 @@ export { ContactCenter, type ContactCenterOptions, type ReceiveCallInput } from 
 export type { CommandContext } from './runtime/command-context.ts';
 export { systemClock, WallClockTimerScheduler, type Clock, type TimerScheduler } from './runtime/clock.ts';
 export { SimulatedClock, SimulatedTimerScheduler } from './runtime/simulated-time.ts';
+export { Prng, seededRandom } from './simulator/prng.ts';
 export { jsonLogger, silentLogger, type CoreLogger } from './runtime/core-logger.ts';

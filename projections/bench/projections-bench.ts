@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SqliteEventStore, type NewEvent } from '@cc/core/eventstore';
 import { ReadModels } from '../src/read-models.ts';
+import { percentile, report } from '../../core/bench/report.ts';
 
 export interface ProjectionsBenchOptions {
   /** Agents registered before latencies are measured (default 10,000). */
@@ -20,12 +21,6 @@ export interface ProjectionsBenchOptions {
   /** Events in the log that is rebuilt (default 1,000,000). */
   rebuildEvents?: number;
 }
-
-const report = (name: string, value: number | string): void => {
-  console.log(`${name}: ${typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(3)) : value}`);
-};
-
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 
 const ORG = 'org-bench';
 const START = Date.parse('2026-01-05T08:00:00.000Z');

@@ -3,6 +3,7 @@ import { ContactCenter, type QueueSettings, type AgentProfile, type RecordedEven
 import { SqliteEventStore } from '@cc/core/eventstore';
 import http from 'node:http';
 import { type RunningGateway, SipCredentials, startGateway } from '../../src/index.ts';
+import { defaultQueueSettings } from '@cc/core';
 
 export const ORG = 'org-gw';
 export const QUEUE_NUMBER = '+3225551234';
@@ -21,23 +22,7 @@ export interface Platform {
 
 const setup = { organisationId: ORG, actor: { kind: 'user' as const, userId: 'setup' } };
 
-export const queueSettings = (overrides: Partial<QueueSettings> = {}): QueueSettings => ({
-  name: 'Support',
-  number: QUEUE_NUMBER,
-  strategy: 'longest-idle',
-  ringTimeoutSeconds: 20,
-  wrapUpSeconds: 30,
-  maxWaitSeconds: null,
-  overflowQueueId: null,
-  priority: 0,
-  serviceLevelSeconds: 20,
-  businessHours: null,
-  maskCallerName: false,
-  video: false,
-  announcement: null,
-  musicOnHold: null,
-  ...overrides,
-});
+export const queueSettings = (overrides: Partial<QueueSettings> = {}): QueueSettings => defaultQueueSettings('Support', { number: QUEUE_NUMBER, ...overrides });
 
 const agentProfile = (agentId: string, externalUri: string | null, extension: number, typology: AgentProfile['typology'] = 'external'): AgentProfile => ({
   fullName: `Agent ${agentId}`,

@@ -2,26 +2,11 @@
 import type { AgentProfile, EventStore, QueueSettings } from '@cc/core';
 import { SimulatedContactCenter } from '@cc/core/testing';
 import { ReadModels } from '../../src/read-models.ts';
+import { defaultQueueSettings } from '@cc/core';
 
 export const START = Date.parse('2026-01-05T08:00:00.000Z');
 
-export const queueSettings = (overrides: Partial<QueueSettings> = {}): QueueSettings => ({
-  name: 'Support',
-  number: null,
-  strategy: 'longest-idle',
-  ringTimeoutSeconds: 20,
-  wrapUpSeconds: 30,
-  maxWaitSeconds: null,
-  overflowQueueId: null,
-  priority: 0,
-  serviceLevelSeconds: 20,
-  businessHours: null,
-  maskCallerName: false,
-  video: false,
-  announcement: null,
-  musicOnHold: null,
-  ...overrides,
-});
+export const queueSettings = (overrides: Partial<QueueSettings> = {}): QueueSettings => defaultQueueSettings('Support', overrides);
 
 let extension = 3000;
 export const agentProfile = (overrides: Partial<AgentProfile> = {}): AgentProfile => {

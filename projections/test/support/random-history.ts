@@ -3,19 +3,9 @@
  * masking, agents going on break and back, calls answered, declined, left to ring, abandoned,
  * held, transferred to agents and queues, wrapped up by hand or by the timer.
  */
-import { isDomainError, streams } from '@cc/core';
+import { isDomainError, seededRandom, streams } from '@cc/core';
 import type { Center } from './center.ts';
 
-const mulberry32 = (seed: number): (() => number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-};
 
 export interface HistoryShape {
   organisations: string[];
@@ -35,7 +25,7 @@ const tolerate = async (work: Promise<unknown>): Promise<void> => {
 };
 
 export const randomHistory = async (center: Center, options: { seed: number; calls: number }): Promise<HistoryShape> => {
-  const random = mulberry32(options.seed);
+  const random = seededRandom(options.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const shape: HistoryShape = { organisations: ['org-a', 'org-b'], queues: new Map(), agents: new Map(), callIds: [], endSeconds: 0 };
   for (const org of shape.organisations) {
