@@ -20,5 +20,6 @@ export {
 export { validateAgentProfile, type AgentState } from '../../core/src/domain/agent/index.ts';
 export { validateQueueSettings, type QueueState } from '../../core/src/domain/queue/index.ts';
 export type { CallState } from '../../core/src/domain/call/index.ts';
+export { teamDecider, type TeamCommand, type TeamState } from '../../core/src/domain/team/index.ts';
 export type { OrganisationState } from '../../core/src/domain/organisation/index.ts';
 export { isE164, isEmail, isUsername, isExtension } from '../../core/src/domain/validation.ts';

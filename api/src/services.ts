@@ -11,7 +11,7 @@ export interface Services extends Omit<Platform, 'close'> {
   sip?: SipCredentials | null;
 }
 
-export const READ_MODEL_STREAMS = ['organisation-', 'queue-', 'agent-', 'call-'] as const;
+export const READ_MODEL_STREAMS = ['organisation-', 'queue-', 'agent-', 'call-', 'team-'] as const;
 
 /** After a mutation: wait until the read models include what it wrote, so the answer shows it. */
 export const settle = async (services: Services, events: readonly RecordedEvent[]): Promise<void> => {

@@ -207,6 +207,15 @@ export interface AgentListRow {
   disabled: boolean;
   locked: boolean;
   queueIds: string[];
+  /** Live teams the agent belongs to, sorted by id. */
+  teamIds: string[];
+  createdAt: string;
+}
+
+export interface TeamListRow {
+  teamId: string;
+  organisationId: string;
+  name: string;
   createdAt: string;
 }
 
@@ -215,6 +224,7 @@ export interface AgentListQuery {
   typology?: AgentListRow['typology'];
   status?: AgentListRow['status'];
   queueId?: string;
+  teamId?: string;
   disabled?: boolean;
   sortBy?: 'fullName' | 'username' | 'extension' | 'createdAt' | 'status';
   sortDirection?: 'asc' | 'desc';
@@ -241,6 +251,8 @@ export interface ReadSide {
   metrics(organisationId: string, query: MetricsQuery): MetricsResult;
   agents(organisationId: string, query: AgentListQuery): AgentListRow[];
   queues(organisationId: string): QueueListRow[];
+  /** The organisation's live teams, by name. */
+  teams(organisationId: string): TeamListRow[];
   /** Organisation that owns a queue with this E.164 number (numbers are unique across the platform). */
   queueByNumber(number: string): QueueListRow | null;
 }

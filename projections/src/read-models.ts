@@ -21,6 +21,7 @@ import { agentList } from './queries/agent-list-query.ts';
 import { callById, callHistory } from './queries/call-history-query.ts';
 import { queueBoard } from './queries/queue-board-query.ts';
 import { queueByNumber, queueList } from './queries/queue-list-query.ts';
+import { teamList } from './queries/team-list-query.ts';
 import { metrics } from './metrics/metrics-query.ts';
 import type {
   AgentBoardRow,
@@ -36,6 +37,7 @@ import type {
   QueueListRow,
   ReadModelChange,
   ReadSide,
+  TeamListRow,
 } from './read-model-contract.ts';
 
 interface Waiter {
@@ -207,6 +209,10 @@ export class ReadModels implements ReadSide {
 
   queues(organisationId: string): QueueListRow[] {
     return queueList(this.#db, organisationId);
+  }
+
+  teams(organisationId: string): TeamListRow[] {
+    return teamList(this.#db, organisationId);
   }
 
   queueByNumber(number: string): QueueListRow | null {

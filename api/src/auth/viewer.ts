@@ -27,6 +27,7 @@ export const CAPABILITIES = {
   readQueues: ['owner', 'admin', 'supervisor', 'agent', 'analyst'],
   manageAgents: ['owner', 'admin'],
   manageQueues: ['owner', 'admin'],
+  manageTeams: ['owner', 'admin'],
   controlOwnCalls: ['agent', 'owner', 'supervisor'],
   controlAnyCall: ['owner', 'supervisor'],
   setAnyAgentStatus: ['owner', 'admin', 'supervisor'],

@@ -30,6 +30,9 @@ export const agentTypeDefs = /* GraphQL */ `
     disabled: Boolean!
     locked: Boolean!
     queueIds: [ID!]!
+    teamIds: [ID!]!
+    "The agent's live teams, by name."
+    teams: [Team!]!
     createdAt: String
   }
 
@@ -63,7 +66,7 @@ export const agentTypeDefs = /* GraphQL */ `
     wrapUpSeconds: Int
   }
 
-  input AgentFilter { typology: AgentTypology, status: AgentStatus, queueId: ID, disabled: Boolean }
+  input AgentFilter { typology: AgentTypology, status: AgentStatus, queueId: ID, teamId: ID, disabled: Boolean }
   input AgentSort { field: AgentSortField!, direction: SortDirection }
 
   type InviteLink { token: String!, url: String!, expiresAt: String! }
@@ -101,7 +104,7 @@ const SORT_FIELDS: Record<string, NonNullable<AgentListQuery['sortBy']>> = {
 
 interface AgentsArgs {
   search?: string | null;
-  filter?: { typology?: string | null; status?: string | null; queueId?: string | null; disabled?: boolean | null } | null;
+  filter?: { typology?: string | null; status?: string | null; queueId?: string | null; teamId?: string | null; disabled?: boolean | null } | null;
   sort?: { field: string; direction?: 'ASC' | 'DESC' | null } | null;
 }
 
@@ -111,6 +114,7 @@ const toQuery = (args: AgentsArgs): AgentListQuery => {
   if (args.filter?.typology != null) query.typology = fromEnum<NonNullable<AgentListQuery['typology']>>(args.filter.typology);
   if (args.filter?.status != null) query.status = fromEnum<NonNullable<AgentListQuery['status']>>(args.filter.status);
   if (args.filter?.queueId != null) query.queueId = args.filter.queueId;
+  if (args.filter?.teamId != null) query.teamId = args.filter.teamId;
   if (args.filter?.disabled != null) query.disabled = args.filter.disabled;
   if (args.sort != null) {
     const sortBy = SORT_FIELDS[args.sort.field];

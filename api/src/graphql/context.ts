@@ -2,6 +2,7 @@
 import type { Viewer } from '../auth/viewer.ts';
 import type { AgentAdmin } from '../management/agent-admin.ts';
 import type { QueueAdmin } from '../management/queue-admin.ts';
+import type { TeamAdmin } from '../management/team-admin.ts';
 import type { CallControl } from '../calls/call-control.ts';
 import type { AttemptLimiter } from '../auth/rate-limit.ts';
 import type { Services } from '../services.ts';
@@ -10,6 +11,7 @@ export interface ApiContext {
   services: Services;
   agents: AgentAdmin;
   queues: QueueAdmin;
+  teams: TeamAdmin;
   calls: CallControl;
   loginLimiter: AttemptLimiter;
   viewer: Viewer | null;

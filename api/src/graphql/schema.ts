@@ -8,6 +8,8 @@ import { queueResolvers, queueTypeDefs } from './queues-schema.ts';
 import type { Resolvers } from './resolvers.ts';
 import { sipResolvers, sipTypeDefs } from './sip-schema.ts';
 import { subscriptionResolvers, subscriptionTypeDefs } from './subscriptions-schema.ts';
+import { teamResolvers, teamTypeDefs } from './teams-schema.ts';
+import { transferTargetResolvers, transferTargetTypeDefs } from './transfer-targets-schema.ts';
 
 const rootTypeDefs = /* GraphQL */ `
   type Query { _version: String! }
@@ -22,6 +24,6 @@ const merge = (...maps: Resolvers[]): Resolvers => {
 
 export const buildSchema = () =>
   createSchema<ApiContext>({
-    typeDefs: [rootTypeDefs, authTypeDefs, agentTypeDefs, queueTypeDefs, callTypeDefs, subscriptionTypeDefs, sipTypeDefs],
-    resolvers: merge({ Query: { _version: () => '1' }, Mutation: { _noop: () => null } }, authResolvers, agentResolvers, queueResolvers, callResolvers, subscriptionResolvers, sipResolvers) as never,
+    typeDefs: [rootTypeDefs, authTypeDefs, agentTypeDefs, queueTypeDefs, callTypeDefs, subscriptionTypeDefs, sipTypeDefs, teamTypeDefs, transferTargetTypeDefs],
+    resolvers: merge({ Query: { _version: () => '1' }, Mutation: { _noop: () => null } }, authResolvers, agentResolvers, queueResolvers, callResolvers, subscriptionResolvers, sipResolvers, teamResolvers, transferTargetResolvers) as never,
   });

@@ -11,6 +11,7 @@ import { CallControl } from '../calls/call-control.ts';
 import { toClientError } from '../errors.ts';
 import { AgentAdmin } from '../management/agent-admin.ts';
 import { QueueAdmin } from '../management/queue-admin.ts';
+import { TeamAdmin } from '../management/team-admin.ts';
 import type { Services } from '../services.ts';
 import type { ApiContext } from './context.ts';
 import { buildSchema } from './schema.ts';
@@ -61,6 +62,7 @@ export const graphqlPlugin = async (app: FastifyInstance, options: GraphqlOption
   const { services } = options;
   const agents = new AgentAdmin(services);
   const queues = new QueueAdmin(services);
+  const teams = new TeamAdmin(services, agents);
   const calls = new CallControl(services);
   const loginLimiter = new AttemptLimiter(options.loginAttemptsPerMinute, 60_000);
 
@@ -84,6 +86,7 @@ export const graphqlPlugin = async (app: FastifyInstance, options: GraphqlOption
       services,
       agents,
       queues,
+      teams,
       calls,
       loginLimiter,
       viewer: await viewerOf(services, tokenOf(req)),

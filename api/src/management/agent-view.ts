@@ -20,6 +20,8 @@ export interface AgentView {
   disabled: boolean;
   locked: boolean;
   queueIds: string[];
+  /** May name a team removed since; Agent.teams shows only live ones. */
+  teamIds: string[];
   createdAt: string | null;
 }
 
@@ -44,6 +46,7 @@ export const agentViewFromState = (state: AgentState): AgentView | null => {
     disabled: state.disabled,
     locked: state.locked,
     queueIds: Object.keys(state.queues),
+    teamIds: state.teamIds,
     createdAt: null,
   };
 };
@@ -66,5 +69,6 @@ export const agentViewFromRow = (organisationId: string, row: AgentListRow): Age
   disabled: row.disabled,
   locked: row.locked,
   queueIds: row.queueIds,
+  teamIds: row.teamIds,
   createdAt: row.createdAt,
 });

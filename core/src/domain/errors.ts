@@ -57,6 +57,9 @@ export const DOMAIN_ERROR_CODES = [
   'InviteInvalid',
   'NotAMember',
   'QueueNumberTaken',
+  // teams (appended)
+  'TeamNotFound',
+  'TeamAlreadyExists',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -43,6 +43,8 @@ export type AgentEnabled = DomainEventOf<'AgentEnabled', { at: string }>;
 export type AgentLocked = DomainEventOf<'AgentLocked', { reason: string; at: string }>;
 export type AgentUnlocked = DomainEventOf<'AgentUnlocked', { at: string }>;
 export type AgentRemoved = DomainEventOf<'AgentRemoved', { at: string }>;
+/** The agent's teams, replaced as a whole (sorted, no duplicates). */
+export type AgentTeamsSet = DomainEventOf<'AgentTeamsSet', { teamIds: string[]; at: string }>;
 
 /**
  * The agent's single call slot is taken: the serialisation point of "one call per agent".
@@ -73,5 +75,6 @@ export type AgentEvent =
   | AgentLocked
   | AgentUnlocked
   | AgentRemoved
+  | AgentTeamsSet
   | AgentReserved
   | AgentReleased;

@@ -3,6 +3,7 @@ import type { CallEvent } from './call-events.ts';
 import type { OrganisationEvent } from './organisation-events.ts';
 import type { QueueEvent } from './queue-events.ts';
 import type { SessionEvent, UserClaimEvent, UserEvent } from './user-events.ts';
+import type { TeamEvent } from './team-events.ts';
 
 export * from './agent-events.ts';
 export * from './call-events.ts';
@@ -10,9 +11,10 @@ export type * from './event.ts';
 export type * from './metadata.ts';
 export * from './organisation-events.ts';
 export * from './queue-events.ts';
+export type * from './team-events.ts';
 export * from './user-events.ts';
 
-export type DomainEvent = OrganisationEvent | QueueEvent | AgentEvent | CallEvent | UserEvent | SessionEvent | UserClaimEvent;
+export type DomainEvent = OrganisationEvent | QueueEvent | AgentEvent | CallEvent | UserEvent | SessionEvent | UserClaimEvent | TeamEvent;
 export type DomainEventType = DomainEvent['type'];
 
 /** Stream names are `category-id`: projections and the router subscribe by category prefix. */
@@ -21,6 +23,7 @@ export const streams = {
   queue: (id: string): string => `queue-${id}`,
   agent: (id: string): string => `agent-${id}`,
   call: (id: string): string => `call-${id}`,
+  team: (id: string): string => `team-${id}`,
   user: (id: string): string => `user-${id}`,
   session: (id: string): string => `session-${id}`,
   /** Claim streams: one per lower-cased email / username, holding the userId that owns it. */

@@ -392,8 +392,32 @@ describe('evolve', () => {
       disabled: false,
       locked: true,
       queues: { 'queue-1': { penalty: 1, skills: ['french'] } },
+      teamIds: [],
       reservation: null,
       missedOffersInRow: 0,
     });
+  });
+});
+
+describe('SetAgentTeams', () => {
+  const setTeams = (teamIds: string[]): AgentCommand => ({ type: 'SetAgentTeams', data: { teamIds, at } });
+  const teamsSet = (teamIds: string[]): AgentEvent => ({ type: 'AgentTeamsSet', data: { teamIds, at } });
+
+  it('records the teams sorted and without duplicates', () => spec.given([registered]).when(setTeams(['team-b', 'team-a', 'team-b'])).then([teamsSet(['team-a', 'team-b'])]));
+
+  it('keeps them in the state, replaced as a whole', () => {
+    expect(fold([registered, teamsSet(['team-a', 'team-b'])]).teamIds).toEqual(['team-a', 'team-b']);
+    expect(fold([registered, teamsSet(['team-a']), teamsSet([])]).teamIds).toEqual([]);
+  });
+
+  it('changes nothing when the teams are the same', () => spec.given([registered, teamsSet(['team-a', 'team-b'])]).when(setTeams(['team-b', 'team-a'])).thenNothingHappened());
+
+  it('clears the teams', () => spec.given([registered, teamsSet(['team-a'])]).when(setTeams([])).then([teamsSet([])]));
+
+  it('refuses an empty team id', () => spec.given([registered]).when(setTeams([' '])).thenThrows('InvalidInput'));
+
+  it('refuses an unknown or removed agent', () => {
+    spec.given([]).when(setTeams(['team-a'])).thenThrows('AgentNotFound');
+    spec.given([registered, removed]).when(setTeams(['team-a'])).thenThrows('AgentNotFound');
   });
 });

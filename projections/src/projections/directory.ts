@@ -1,6 +1,6 @@
 /**
  * Organisations, queues and agents as their own streams describe them: names, settings, time zone,
- * agent profile, status (and since when), queue memberships. Feeds the agent list, the queue list
+ * agent profile, status (and since when), queue memberships, teams and their agents. Feeds the agent list, the queue list
  * and the names every other query shows.
  */
 import type { DatabaseSync } from 'node:sqlite';
@@ -48,6 +48,19 @@ const SCHEMA = `
     organisation_id TEXT NOT NULL,
     PRIMARY KEY (agent_id, queue_id)
   ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS dir_teams (
+    team_id         TEXT PRIMARY KEY,
+    organisation_id TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    removed         INTEGER NOT NULL DEFAULT 0,
+    created_at      TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS dir_agent_teams (
+    agent_id        TEXT NOT NULL,
+    team_id         TEXT NOT NULL,
+    organisation_id TEXT NOT NULL,
+    PRIMARY KEY (agent_id, team_id)
+  ) WITHOUT ROWID;
 `;
 
 /** Indexes only the queries read through: created once the projection has caught up. */
@@ -56,6 +69,8 @@ const INDEXES = `
   CREATE INDEX IF NOT EXISTS dir_queues_by_number ON dir_queues (number);
   CREATE INDEX IF NOT EXISTS dir_agents_by_organisation ON dir_agents (organisation_id, full_name);
   CREATE INDEX IF NOT EXISTS dir_agent_queues_by_queue ON dir_agent_queues (queue_id, agent_id);
+  CREATE INDEX IF NOT EXISTS dir_teams_by_organisation ON dir_teams (organisation_id, name);
+  CREATE INDEX IF NOT EXISTS dir_agent_teams_by_team ON dir_agent_teams (team_id, agent_id);
 `;
 
 const PROFILE_COLUMNS: Record<keyof AgentProfile, string | null> = {
@@ -169,6 +184,29 @@ const applyEvent = (db: DatabaseSync, event: ProjectedEvent): void => {
     case 'AgentRemoved':
       statement(db, 'UPDATE dir_agents SET removed = 1 WHERE agent_id = ? AND organisation_id = ?').run(id, organisationId);
       statement(db, 'DELETE FROM dir_agent_queues WHERE agent_id = ?').run(id);
+      statement(db, 'DELETE FROM dir_agent_teams WHERE agent_id = ?').run(id);
+      return;
+    case 'AgentTeamsSet': {
+      statement(db, 'DELETE FROM dir_agent_teams WHERE agent_id = ?').run(id);
+      const insert = statement(db, 'INSERT OR IGNORE INTO dir_agent_teams (agent_id, team_id, organisation_id) VALUES (?, ?, ?)');
+      for (const teamId of event.data.teamIds) insert.run(id, teamId, organisationId);
+      return;
+    }
+    case 'TeamCreated':
+      statement(db, 'INSERT OR REPLACE INTO dir_teams (team_id, organisation_id, name, removed, created_at) VALUES (?, ?, ?, 0, ?)').run(
+        event.data.teamId,
+        event.data.organisationId,
+        event.data.name,
+        event.data.at,
+      );
+      return;
+    case 'TeamRenamed':
+      statement(db, 'UPDATE dir_teams SET name = ? WHERE team_id = ? AND organisation_id = ?').run(event.data.name, id, organisationId);
+      return;
+    case 'TeamRemoved':
+      // A removed team lets go of its agents here; their AgentTeamsSet history keeps the old id.
+      statement(db, 'UPDATE dir_teams SET removed = 1 WHERE team_id = ? AND organisation_id = ?').run(id, organisationId);
+      statement(db, 'DELETE FROM dir_agent_teams WHERE team_id = ?').run(id);
       return;
     default:
       return;
@@ -177,7 +215,7 @@ const applyEvent = (db: DatabaseSync, event: ProjectedEvent): void => {
 
 export const directoryProjection: Projection = {
   name: 'directory',
-  version: 1,
+  version: 2,
   models: ['agents', 'queues', 'agent-board'],
   eventTypes: new Set([
     'OrganisationCreated',
@@ -195,8 +233,12 @@ export const directoryProjection: Projection = {
     'AgentLocked',
     'AgentUnlocked',
     'AgentRemoved',
+    'AgentTeamsSet',
+    'TeamCreated',
+    'TeamRenamed',
+    'TeamRemoved',
   ]),
-  tables: ['dir_organisations', 'dir_queues', 'dir_agents', 'dir_agent_queues'],
+  tables: ['dir_organisations', 'dir_queues', 'dir_agents', 'dir_agent_queues', 'dir_teams', 'dir_agent_teams'],
   setup: (db) => db.exec(SCHEMA),
   indexes: INDEXES,
   apply: applyEvent,

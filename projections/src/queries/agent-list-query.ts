@@ -3,6 +3,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { statement } from '../framework/projection.ts';
 import type { AgentListQuery, AgentListRow } from '../read-model-contract.ts';
 import { queueIdsByAgent } from './agent-board-query.ts';
+import { teamIdsByAgent } from './team-list-query.ts';
 
 interface Row {
   agent_id: string;
@@ -49,11 +50,16 @@ export const agentList = (db: DatabaseSync, organisationId: string, query: Agent
     where.push('agent_id IN (SELECT agent_id FROM dir_agent_queues WHERE queue_id = ?)');
     params.push(query.queueId);
   }
+  if (query.teamId !== undefined) {
+    where.push('agent_id IN (SELECT agent_id FROM dir_agent_teams WHERE team_id = ?)');
+    params.push(query.teamId);
+  }
   const direction = query.sortDirection === 'desc' ? 'DESC' : 'ASC';
   const order = `${SORT_COLUMNS[query.sortBy ?? 'fullName']} ${direction}, agent_id ${direction}`;
   const rows = statement(db, `SELECT * FROM dir_agents WHERE ${where.join(' AND ')} ORDER BY ${order}`).all(...params) as unknown as Row[];
   const needle = query.search?.trim().toLocaleLowerCase() ?? '';
   const memberships = queueIdsByAgent(db, organisationId);
+  const teams = teamIdsByAgent(db, organisationId);
   return rows
     .filter((row) => needle === '' || [row.full_name, row.username, row.email, row.extension].some((value) => value !== null && value.toLocaleLowerCase().includes(needle)))
     .map((row) => ({
@@ -71,6 +77,7 @@ export const agentList = (db: DatabaseSync, organisationId: string, query: Agent
       disabled: row.disabled === 1,
       locked: row.locked === 1,
       queueIds: memberships.get(row.agent_id) ?? [],
+      teamIds: teams.get(row.agent_id) ?? [],
       createdAt: row.created_at,
     }));
 };

@@ -12,6 +12,8 @@ export type EnableAgent = CommandOf<'EnableAgent', { at: string }>;
 export type LockAgent = CommandOf<'LockAgent', { reason: string; at: string }>;
 export type UnlockAgent = CommandOf<'UnlockAgent', { at: string }>;
 export type RemoveAgent = CommandOf<'RemoveAgent', { at: string }>;
+/** Replaces the agent's teams; the caller checks that the teams exist in the agent's organisation. */
+export type SetAgentTeams = CommandOf<'SetAgentTeams', { teamIds: string[]; at: string }>;
 
 export type ReservationKind = AgentReserved['data']['kind'];
 
@@ -47,5 +49,6 @@ export type AgentCommand =
   | LockAgent
   | UnlockAgent
   | RemoveAgent
+  | SetAgentTeams
   | ReserveAgent
   | ReleaseAgent;

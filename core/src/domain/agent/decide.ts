@@ -11,6 +11,7 @@ import type {
   RegisterAgent,
   RemoveAgent,
   SetAgentStatus,
+  SetAgentTeams,
   UnlockAgent,
   UpdateAgentProfile,
 } from './commands.ts';
@@ -150,6 +151,17 @@ const remove = ({ data }: RemoveAgent, state: AgentState): AgentEvent[] => {
   return [{ type: 'AgentRemoved', data: { at: data.at } }];
 };
 
+/** An upsert of the whole set: the same teams again change nothing. */
+const setTeams = ({ data }: SetAgentTeams, state: AgentState): AgentEvent[] => {
+  const agent = requireLiveAgent(state);
+  if (data.teamIds.some((teamId) => isBlank(teamId))) {
+    throw new DomainError('InvalidInput', `Agent ${agent.agentId}: a team id is empty.`, { agentId: agent.agentId });
+  }
+  const teamIds = [...new Set(data.teamIds.map((teamId) => teamId.trim()))].sort();
+  if (teamIds.length === agent.teamIds.length && teamIds.every((teamId, index) => agent.teamIds[index] === teamId)) return [];
+  return [{ type: 'AgentTeamsSet', data: { teamIds, at: data.at } }];
+};
+
 export const decide = (command: AgentCommand, state: AgentState): AgentEvent[] => {
   switch (command.type) {
     case 'RegisterAgent':
@@ -172,6 +184,8 @@ export const decide = (command: AgentCommand, state: AgentState): AgentEvent[] =
       return unlock(command, state);
     case 'RemoveAgent':
       return remove(command, state);
+    case 'SetAgentTeams':
+      return setTeams(command, state);
     case 'ReserveAgent':
       return reserve(command, state);
     case 'ReleaseAgent':

@@ -24,6 +24,8 @@ export interface AgentState {
   disabled: boolean;
   locked: boolean;
   queues: Record<string, QueueMembership>;
+  /** Sorted, without duplicates. */
+  teamIds: string[];
   /** The single call slot: held from AgentReserved until AgentReleased. */
   reservation: Reservation | null;
   missedOffersInRow: number;
@@ -40,6 +42,7 @@ export const initialState = (): AgentState => ({
   disabled: false,
   locked: false,
   queues: {},
+  teamIds: [],
   reservation: null,
   missedOffersInRow: 0,
 });
@@ -74,6 +77,8 @@ export const evolve = (state: AgentState, { type, data }: AgentEvent): AgentStat
       return { ...state, locked: false };
     case 'AgentRemoved':
       return { ...state, removed: true };
+    case 'AgentTeamsSet':
+      return { ...state, teamIds: data.teamIds };
     case 'AgentReserved':
       return { ...state, reservation: { callId: data.callId, offerId: data.offerId, kind: data.kind } };
     case 'AgentReleased':
