@@ -1,7 +1,8 @@
 /**
- * Transfers and supervision in headless Chromium: a supervisor who also takes calls transfers to an
- * Offline agent (refused, the call stays), then to an available one, who gets the transfer as an
- * offer; the call queue board filters and searches live; Force end all asks first, then ends calls.
+ * Transfers and supervision in headless Chromium: a plain agent picks from the call's queue agents
+ * (`transferTargets`: available first, Refresh re-reads), transfers to an Offline agent (refused,
+ * the call stays), then to an available one, who gets the transfer as an offer; the call queue board
+ * filters and searches live; Force end all asks a supervisor first, then ends calls.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -23,19 +24,23 @@ describe.skipIf(missing !== null)(`transfers and supervision${missing ? ` (skipp
   let sales: string;
   let sam: Page;
   let bob: Page;
+  let vera: Page;
 
   beforeAll(async () => {
     platform = await startPlatform();
     support = await platform.createQueue({ name: 'Support', wrapUpSeconds: 120, ringTimeoutSeconds: 60 });
     sales = await platform.createQueue({ name: 'Sales', wrapUpSeconds: 30 });
-    // Sam supervises and takes calls: the agent list for transfers is open to supervisors.
-    const samAgent = await platform.createAgent({ fullName: 'Sam Carter', username: 'sam_agent', queueIds: [support] });
-    await platform.addUser({ email: 'sam@console.example', username: 'sam', displayName: 'Sam Carter', role: 'supervisor', agentId: samAgent });
+    // Sam is a plain agent: the transfer dialog's agent list must not need a supervisor's role.
+    await platform.createAgent({ fullName: 'Sam Carter', username: 'sam', queueIds: [support] });
     await platform.createAgent({ fullName: 'Bob Marley', username: 'bob', queueIds: [support] });
-    await platform.createAgent({ fullName: 'Carol Offline', username: 'carol', queueIds: [sales] });
+    // Named to sort before Bob, so "available first" is visible once Bob is Online.
+    await platform.createAgent({ fullName: 'Ada Offline', username: 'ada', queueIds: [support] });
+    await platform.createAgent({ fullName: 'Carol Sales', username: 'carol', queueIds: [sales] });
+    await platform.addUser({ email: 'vera@console.example', username: 'vera', displayName: 'Vera Supervisor', role: 'supervisor', agentId: null });
     browser = await launch();
     sam = (await newUser(browser, platform.url)).page;
     bob = (await newUser(browser, platform.url)).page;
+    vera = (await newUser(browser, platform.url)).page;
   }, 60_000);
 
   afterAll(async () => {
@@ -57,15 +62,23 @@ describe.skipIf(missing !== null)(`transfers and supervision${missing ? ` (skipp
     const panel = sam.getByRole('region', { name: 'On a call' });
     await panel.waitFor();
 
-    // Bob goes Online only now, so the call was Sam's; Carol stays Offline.
-    await goOnline(bob);
-
     await panel.getByRole('button', { name: 'Transfer' }).click();
     const dialog = sam.getByRole('dialog', { name: 'Transfer call' });
     const sameQueue = dialog.getByRole('group', { name: 'Agents of this queue, available first' });
+    const rows = sameQueue.locator('label');
+    // Nobody else is Online yet: both listed by name, neither available; Carol's queue is not this one.
     await sameQueue.getByRole('radio', { name: /Bob Marley/ }).waitFor();
-    const otherQueues = dialog.getByRole('group', { name: 'Agents of other queues' });
-    await otherQueues.getByRole('radio', { name: /Carol Offline/ }).check();
+    await expect.poll(() => rows.allInnerTexts()).toEqual([expect.stringMatching(/Ada Offline[\s\S]*Offline[\s\S]*Not available/), expect.stringMatching(/Bob Marley[\s\S]*Offline[\s\S]*Not available/)]);
+
+    // Bob goes Online only now, so the call was Sam's; Refresh re-reads and puts him first.
+    await goOnline(bob);
+    await dialog.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => rows.allInnerTexts()).toEqual([expect.stringMatching(/Bob Marley[\s\S]*Online[\s\S]*Available/), expect.stringMatching(/Ada Offline[\s\S]*Not available/)]);
+    await dialog.getByRole('radio', { name: 'Queue', exact: true }).check();
+    await dialog.getByRole('group', { name: 'Queues' }).getByRole('radio', { name: /Sales/ }).waitFor();
+    await dialog.getByRole('radio', { name: 'Agent', exact: true }).check();
+
+    await sameQueue.getByRole('radio', { name: /Ada Offline/ }).check();
     await screenshot(sam, 'transfer-dialog');
     await dialog.getByRole('button', { name: 'Transfer' }).click();
     await dialog.getByRole('alert').getByText(/Transfer failed/).waitFor();
@@ -96,7 +109,7 @@ describe.skipIf(missing !== null)(`transfers and supervision${missing ? ` (skipp
   });
 
   test('the queue board filters by status and searches as you type; Force end all asks first', async () => {
-    // Nobody is Online now, so both calls wait.
+    // Nobody is Online now, so both calls wait. Vera supervises: the board and Force end are hers.
     await sam.getByRole('button', { name: /Status: / }).click();
     await sam.getByRole('menuitemradio', { name: /Break/ }).click();
     await bob.getByRole('button', { name: /Status: / }).click();
@@ -104,35 +117,36 @@ describe.skipIf(missing !== null)(`transfers and supervision${missing ? ` (skipp
     await bob.getByRole('button', { name: /Status: Offline/ }).waitFor();
     await sam.getByRole('button', { name: /Status: Break/ }).waitFor();
 
-    await sam.getByRole('link', { name: 'Call queue' }).click();
-    await sam.getByText('No calls in the queue right now.').waitFor();
+    await signIn(vera, 'vera', AGENT_PASSWORD);
+    await vera.getByRole('link', { name: 'Call queue' }).click();
+    await vera.getByText('No calls in the queue right now.').waitFor();
     const first = await platform.incomingCall(support, { number: '+3225550001', name: 'Margaret Hamilton' });
     const second = await platform.incomingCall(sales, { number: '+4420790002', name: 'Alan Turing' });
-    const rows = sam.getByRole('row').filter({ has: sam.getByRole('cell') });
+    const rows = vera.getByRole('row').filter({ has: vera.getByRole('cell') });
     await expect.poll(() => rows.count()).toBe(2);
     await rows.filter({ hasText: first.slice(0, 8) }).getByText('Waiting').waitFor();
-    await sam.getByRole('list', { name: 'Queue figures' }).getByText('Waiting').waitFor();
+    await vera.getByRole('list', { name: 'Queue figures' }).getByText('Waiting').waitFor();
 
-    await sam.getByLabel('Search').pressSequentially('Turing', { delay: 30 });
+    await vera.getByLabel('Search').pressSequentially('Turing', { delay: 30 });
     await expect.poll(() => rows.count()).toBe(1);
     await rows.getByText('Alan Turing').waitFor();
-    await sam.getByLabel('Search').fill('');
+    await vera.getByLabel('Search').fill('');
     await expect.poll(() => rows.count()).toBe(2);
 
-    await sam.getByLabel('Status').selectOption('IN_PROGRESS');
-    await sam.getByText('No calls match.').waitFor();
-    await sam.getByLabel('Status').selectOption('WAITING');
+    await vera.getByLabel('Status').selectOption('IN_PROGRESS');
+    await vera.getByText('No calls match.').waitFor();
+    await vera.getByLabel('Status').selectOption('WAITING');
     await expect.poll(() => rows.count()).toBe(2);
-    await sam.getByLabel('Status').selectOption('');
-    await screenshot(sam, 'queue-board-waiting');
+    await vera.getByLabel('Status').selectOption('');
+    await screenshot(vera, 'queue-board-waiting');
 
-    await sam.getByRole('button', { name: 'Force end all calls' }).click();
-    const confirm = sam.getByRole('alertdialog', { name: 'Force end all calls?' });
+    await vera.getByRole('button', { name: 'Force end all calls' }).click();
+    const confirm = vera.getByRole('alertdialog', { name: 'Force end all calls?' });
     await confirm.getByRole('button', { name: 'Cancel' }).click();
     await expect.poll(() => rows.count()).toBe(2);
-    await sam.getByRole('button', { name: 'Force end all calls' }).click();
+    await vera.getByRole('button', { name: 'Force end all calls' }).click();
     await confirm.getByRole('button', { name: 'End all calls' }).click();
-    await sam.getByText('No calls in the queue right now.').waitFor();
+    await vera.getByText('No calls in the queue right now.').waitFor();
     const ended = await platform.gql<{ call: { status: string } }>('query($c:ID!){call(id:$c){status}}', { c: second });
     expect(ended.call.status).toBe('FORCE_ENDED');
   });

@@ -99,6 +99,22 @@ export interface Queue {
 
 export const QUEUE_FIELDS = 'id name number strategy ringTimeoutSeconds wrapUpSeconds maxWaitSeconds priority maskCallerName';
 
+/** `transferTargets(callId)`: the call's queue agents (available first, then by name) and the queues. */
+export interface TransferAgentTarget {
+  agentId: string;
+  fullName: string;
+  extension: string;
+  status: AgentStatus;
+  available: boolean;
+}
+
+export interface TransferTargets {
+  callId: string;
+  queueId: string;
+  agents: TransferAgentTarget[];
+  queues: Queue[];
+}
+
 export interface Agent {
   id: string;
   fullName: string;
