@@ -170,6 +170,7 @@ class DrachtioOutboundLeg implements OutboundLeg {
     this.target = target;
     const name = options.callerDisplayName === null ? '' : `"${options.callerDisplayName.replace(/["\\]/g, '')}" `;
     const headers: Record<string, string> = { From: `${name}<sip:${options.callerUser ?? 'anonymous'}@localhost>` };
+    for (const [header, value] of options.headers ?? []) headers[header] = value;
     srf
       .createUAC(target, { ...(options.offer === null ? {} : { localSdp: options.offer }), headers }, {
         cbRequest: (_error, request) => {

@@ -178,7 +178,15 @@ export class CallSession {
     const caller = this.caller;
     entry.leg = this.#deps.port.dial(
       target,
-      { offer: caller.offer, callerUser: caller.callerUser, callerDisplayName: caller.callerDisplayName },
+      {
+        offer: caller.offer,
+        callerUser: caller.callerUser,
+        callerDisplayName: caller.callerDisplayName,
+        headers: [
+          ['X-CC-Call-Id', this.callId],
+          ['X-CC-Offer-Id', offerId],
+        ],
+      },
       {
         ringing: () => this.#deps.logger.debug({ callId: this.callId, agentId }, 'agent phone ringing'),
         answered: (sdp) => this.step(() => this.#agentAnswered(entry, sdp)),

@@ -81,6 +81,11 @@ export interface DialOptions {
   /** Presented as the calling party. */
   callerUser: string | null;
   callerDisplayName: string | null;
+  /**
+   * Extra headers for the INVITE (name, value): the contact center's call and offer ids, so a
+   * softphone can match the ringing leg to the offer it shows.
+   */
+  headers?: ReadonlyArray<readonly [string, string]>;
 }
 
 export interface OutboundLeg {

@@ -445,6 +445,7 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
       ['Contact', this.#edge.contact(flow.transport)],
       ['Max-Forwards', '70'],
     ];
+    for (const [header, value] of this.#options.headers ?? []) headers.push([header, value]);
     if (this.#options.offer !== null) headers.push(['Content-Type', 'application/sdp']);
     this.#invite = this.#edge.layer.send({ method: 'INVITE', uri: this.target, headers, ...(this.#options.offer === null ? {} : { body: this.#options.offer }) }, flow, {
       response: (response) => this.#response(response),
