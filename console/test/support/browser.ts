@@ -11,7 +11,8 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export const chromiumMissing = (): string | null => (fs.existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 
-export const launch = (): Promise<Browser> =>
+/** `grantMedia: false` leaves out the fake permission UI, so camera and microphone requests are refused. */
+export const launch = (options: { grantMedia?: boolean } = {}): Promise<Browser> =>
   chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -21,7 +22,7 @@ export const launch = (): Promise<Browser> =>
       '--disable-gpu',
       '--disable-dev-shm-usage',
       '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
+      ...(options.grantMedia === false ? [] : ['--use-fake-ui-for-media-stream']),
       '--disable-background-networking',
       '--disable-component-update',
       '--no-first-run',

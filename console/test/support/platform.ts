@@ -29,11 +29,12 @@ export interface TestPlatform {
 
 const buildDir = new URL('../../build/index.html', import.meta.url);
 
-export const startPlatform = async (): Promise<TestPlatform> => {
+/** `sip: true` also starts the SIP edge (a free UDP/TCP port, WebSocket at /sip on the API's port) for softphone tests. */
+export const startPlatform = async (options: { sip?: boolean } = {}): Promise<TestPlatform> => {
   if (!fs.existsSync(buildDir)) throw new Error('console/build is missing: run `npm run build -w console` first (the root `npm test` does).');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-console-'));
   const server = await startServer(
-    { port: 0, host: '127.0.0.1', dataDir, adminEmail: OWNER_EMAIL, adminPassword: OWNER_PASSWORD, logLevel: process.env.DBG ? 'info' : 'silent', sipPort: null },
+    { port: 0, host: '127.0.0.1', dataDir, adminEmail: OWNER_EMAIL, adminPassword: OWNER_PASSWORD, logLevel: process.env.DBG ? 'info' : 'silent', sipPort: options.sip === true ? 0 : null },
     () => {},
   );
   const url = server.url;

@@ -24,6 +24,24 @@ interface State {
   muted: boolean;
 }
 
+/**
+ * The softphone's SIP leg for a call, when the agent's browser has one: call control then goes
+ * through SIP (the gateway tells the core); without one (simulator or API calls) through GraphQL.
+ * Each method says whether a SIP leg took the action.
+ */
+export interface PhoneLegs {
+  answer(offer: CallOffer): Promise<boolean>;
+  decline(offer: CallOffer): boolean;
+  hangUp(callId: string): boolean;
+  hold(callId: string): boolean;
+  resume(callId: string): boolean;
+  /** Mute belongs to the SIP leg's microphone track. */
+  readonly muted: boolean;
+  toggleMute(): void;
+}
+
+let phone: PhoneLegs | null = null;
+
 const state = $state<State>({ offer: null, call: null, phase: null, statusSince: null, queues: [], busy: false, error: null, transferNotice: null, muted: false });
 let stops: Array<() => void> = [];
 
@@ -185,8 +203,14 @@ export const workspace = {
     return state.transferNotice;
   },
   get muted() {
-    return state.muted;
+    return phone?.muted ?? state.muted;
   },
+  /** The softphone plugs in here (null to unplug). */
+  usePhone(legs: PhoneLegs | null): void {
+    phone = legs;
+  },
+  /** Reads the current call or offer again (the softphone calls it once SIP moved the call on). */
+  refresh: (): Promise<void> => refreshCurrent().catch(() => {}),
   get queues() {
     return state.queues;
   },
@@ -248,6 +272,7 @@ export const workspace = {
     const offer = state.offer;
     if (offer === null) return;
     stopRinging();
+    if (phone !== null && (await phone.answer(offer))) return;
     const ok = await control('answerCall', offer.callId);
     if (ok) state.offer = null;
     else void refreshCurrent().catch(() => {});
@@ -257,12 +282,17 @@ export const workspace = {
     if (offer === null) return;
     stopRinging();
     state.offer = null;
+    if (phone?.decline(offer) === true) {
+      // The gateway turns the SIP refusal into DeclineOffer; read the agent's status once it has.
+      setTimeout(() => void session.refresh(), 500);
+      return;
+    }
     await control('declineCall', offer.callId);
     void session.refresh();
   },
-  hold: (): Promise<boolean> => (state.call === null ? Promise.resolve(false) : control('holdCall', state.call.id)),
-  resume: (): Promise<boolean> => (state.call === null ? Promise.resolve(false) : control('resumeCall', state.call.id)),
-  hangUp: (): Promise<boolean> => (state.call === null ? Promise.resolve(false) : control('hangupCall', state.call.id)),
+  hold: (): Promise<boolean> => (state.call === null ? Promise.resolve(false) : phone?.hold(state.call.id) === true ? Promise.resolve(true) : control('holdCall', state.call.id)),
+  resume: (): Promise<boolean> => (state.call === null ? Promise.resolve(false) : phone?.resume(state.call.id) === true ? Promise.resolve(true) : control('resumeCall', state.call.id)),
+  hangUp: (): Promise<boolean> => (state.call === null ? Promise.resolve(false) : phone?.hangUp(state.call.id) === true ? Promise.resolve(true) : control('hangupCall', state.call.id)),
   extendWrapUp: (): Promise<boolean> => (state.call === null ? Promise.resolve(false) : control('extendWrapUp', state.call.id, { declare: '$s: Int!', pass: 'seconds: $s', variables: { s: 10 } })),
   completeWrapUp: (input: { notes: string; rating: number | null; conversationStatus: 'CLOSED' | 'OPEN' }): Promise<boolean> =>
     state.call === null
@@ -286,9 +316,10 @@ export const workspace = {
       return messageOf(error);
     }
   },
-  /** Mute belongs to the softphone (issue #5, second part); until then the shortcut only flips the label. */
+  /** Mutes the softphone's microphone; without a softphone only the label flips. */
   toggleMute(): void {
-    state.muted = !state.muted;
+    if (phone !== null) phone.toggleMute();
+    else state.muted = !state.muted;
   },
   /** The wrap-up ran out: the platform ended it, so read the call again. */
   timeUp(): void {
