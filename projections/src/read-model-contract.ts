@@ -69,7 +69,7 @@ export interface AgentBoardRow {
   queueIds: string[];
 }
 
-export type CallHistoryStatus = 'waiting' | 'ringing' | 'in-progress' | 'on-hold' | 'wrap-up' | 'completed' | 'abandoned' | 'rejected' | 'expired' | 'force-ended' | 'transferred-externally';
+export type CallHistoryStatus = 'waiting' | 'ringing' | 'in-progress' | 'on-hold' | 'wrap-up' | 'completed' | 'abandoned' | 'rejected' | 'expired' | 'force-ended' | 'transferred-externally' | 'failed';
 
 export interface CallTimelineEntry {
   at: string;
@@ -115,6 +115,17 @@ export interface CallHistoryEntry {
   transfers: number;
   wrapUps: WrapUpRecord[];
   timeline: CallTimelineEntry[];
+  /** The call's stored recording (the last one, when a call was recorded more than once), or null. */
+  recording: CallRecordingRecord | null;
+}
+
+/** A recording the gateway stored under the data directory (CallRecordingStored). */
+export interface CallRecordingRecord {
+  recordingId: string;
+  format: 'wav' | 'pcap';
+  durationSeconds: number;
+  bytes: number;
+  storedAt: string;
 }
 
 export interface CallHistoryFilter {

@@ -60,6 +60,9 @@ export const DOMAIN_ERROR_CODES = [
   // teams (appended)
   'TeamNotFound',
   'TeamAlreadyExists',
+  // outbound calls (appended)
+  'CallNotDialling',
+  'InvalidCallee',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -58,7 +58,7 @@ export type AgentReserved = DomainEventOf<'AgentReserved', {
   at: string;
 }>;
 
-export const RELEASE_REASONS = ['declined', 'missed', 'withdrawn', 'abandoned', 'wrap-up-done', 'transfer-rejected', 'offer-failed'] as const;
+export const RELEASE_REASONS = ['declined', 'missed', 'withdrawn', 'abandoned', 'wrap-up-done', 'transfer-rejected', 'offer-failed', 'outbound-failed'] as const;
 export type ReleaseReason = (typeof RELEASE_REASONS)[number];
 
 /** The agent's call slot is free again. */

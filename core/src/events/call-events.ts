@@ -110,6 +110,50 @@ export type WrapUpCompleted = DomainEventOf<'WrapUpCompleted', {
   at: string;
 }>;
 export type DtmfReceived = DomainEventOf<'DtmfReceived', { digits: string; from: 'caller' | 'agent'; at: string }>;
+/**
+ * The call's recording (from the answer up to a transfer, or to the end) was stored by the gateway.
+ * 'wav': 8 kHz 16-bit stereo, caller left, agent right; 'pcap': the media as captured, when its
+ * codec could not be decoded. `bytes` is the stored file's size.
+ */
+export type CallRecordingStored = DomainEventOf<'CallRecordingStored', { recordingId: string; format: 'wav' | 'pcap'; durationSeconds: number; bytes: number; at: string }>;
+
+/** Why an outbound call never connected: the trunk's final answer, or the agent (or a supervisor) gave up. */
+export const OUTBOUND_FAILURES = ['busy', 'no-answer', 'rejected', 'unreachable', 'failed', 'cancelled'] as const;
+export type OutboundFailure = (typeof OUTBOUND_FAILURES)[number];
+
+/**
+ * An agent dials out. The agent's slot is taken first (AgentReserved, kind 'outbound', with
+ * `reservationId` as its offer id), so the one-call-per-agent rule holds for outbound calls too.
+ * `callee.number` is E.164; `callee.customerId` is an opaque reference the platform resolves
+ * elsewhere (the core keeps no customer records). At least one of the two is set.
+ */
+export type OutboundCallPlaced = DomainEventOf<'OutboundCallPlaced', {
+  callId: string;
+  organisationId: string;
+  agentId: string;
+  reservationId: string;
+  /** The queue the call is reported under (and whose number may be shown), or null. */
+  queueId: string | null;
+  callee: { number: string | null; customerId: string | null };
+  /** The E.164 number presented to the callee, or null for anonymous. */
+  callerId: string | null;
+  media: 'audio';
+  /** Unanswered by then, the call fails as 'no-answer' (a timer): the agent is never left reserved. */
+  dialTimeoutAt: string;
+  at: string;
+}>;
+/** The far end is ringing (180), possibly with early media (183 + SDP) the agent hears. */
+export type OutboundCallRinging = DomainEventOf<'OutboundCallRinging', { earlyMedia: boolean; at: string }>;
+/** The callee answered: the call is connected to the agent, as an answered inbound call is. */
+export type OutboundCallAnswered = DomainEventOf<'OutboundCallAnswered', { agentId: string; at: string }>;
+/** The call never connected; the agent's slot is freed without wrap-up. `sipStatus` is the trunk's final status, when there was one. */
+export type OutboundCallFailed = DomainEventOf<'OutboundCallFailed', { agentId: string; reason: OutboundFailure; sipStatus: number | null; at: string }>;
+
+/**
+ * An item of the queue's checklist ticked (or unticked) by the agent during the call or its wrap-up.
+ * `item` is the checklist text as the queue had it then (the queue's list may change later).
+ */
+export type CallChecklistItemTicked = DomainEventOf<'CallChecklistItemTicked', { item: string; ticked: boolean; agentId: string; at: string }>;
 
 export type CallEvent =
   | CallReceived
@@ -135,4 +179,10 @@ export type CallEvent =
   | WrapUpStarted
   | WrapUpExtended
   | WrapUpCompleted
-  | DtmfReceived;
+  | DtmfReceived
+  | CallRecordingStored
+  | OutboundCallPlaced
+  | OutboundCallRinging
+  | OutboundCallAnswered
+  | OutboundCallFailed
+  | CallChecklistItemTicked;

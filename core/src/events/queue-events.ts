@@ -38,6 +38,10 @@ export interface QueueSettings {
   video: boolean;
   announcement: string | null;
   musicOnHold: string | null;
+  /** Record answered calls (up to a transfer) under the data directory; absent = false (queues created before this setting). */
+  recordCalls?: boolean;
+  /** Items the agent ticks during a call (CallChecklistItemTicked); absent = none (queues created before this setting). */
+  checklist?: string[];
 }
 
 export type QueueCreated = DomainEventOf<'QueueCreated', { queueId: string; organisationId: string; settings: QueueSettings; at: string }>;

@@ -26,7 +26,7 @@ interface ArmedTimer {
   dueAt: number;
 }
 
-const ACTIVE_STATUSES: ReadonlySet<CallState['status']> = new Set(['waiting', 'ringing', 'connected', 'external']);
+const ACTIVE_STATUSES: ReadonlySet<CallState['status']> = new Set(['waiting', 'ringing', 'dialling', 'connected', 'external']);
 
 export class CallFlow {
   readonly #cc: ContactCenter;
@@ -108,6 +108,9 @@ export class CallFlow {
         return;
       case 'CallTransferAccepted':
         this.#talked.add(`${id}:${event.data.toAgentId}`);
+        return;
+      case 'OutboundCallAnswered':
+        this.#talked.add(`${id}:${event.data.agentId}`);
         return;
       default:
         return;
@@ -230,10 +233,14 @@ export class CallFlow {
   async #reconcileAgent(agentId: string, cause: RecordedEvent | null): Promise<void> {
     const { state: agent } = await this.#cc.states.agents.load(streams.agent(agentId));
     const reservation = agent.reservation;
-    if (reservation === null || reservation.kind === 'outbound' || this.#offersInFlight.has(reservation.offerId)) return;
+    if (reservation === null || this.#offersInFlight.has(reservation.offerId)) return;
     const { state: call } = await this.#cc.states.calls.load(streams.call(reservation.callId));
     const organisationId = agent.organisationId ?? '';
     const context = this.#systemContext('call-flow', organisationId, cause);
+    if (reservation.kind === 'outbound') {
+      await this.#reconcileOutbound(agentId, reservation, call, context);
+      return;
+    }
     const ringing = call.offers.some((offer) => offer.offerId === reservation.offerId);
     const ringingTransfer = call.transfer?.offer?.offerId === reservation.offerId;
     const holds = ringing || ringingTransfer || call.connectedAgentId === agentId || agentId in call.wrapUps;
@@ -260,6 +267,28 @@ export class CallFlow {
       }
     }
     await this.#release(agentId, reservation.callId, reservation.offerId, outcome ?? 'offer-failed', context);
+  }
+
+  /**
+   * An outbound reservation holds while the agent's call is dialling, connected to them or in their
+   * wrap-up; then it is released. Before the call's first event it may be a placement in progress:
+   * the same grace as an offer's applies.
+   */
+  async #reconcileOutbound(agentId: string, reservation: { callId: string; offerId: string }, call: CallState, context: CommandContext): Promise<void> {
+    const dialling = call.status === 'dialling' && call.outbound?.agentId === agentId;
+    if (dialling || call.connectedAgentId === agentId || agentId in call.wrapUps) return;
+    if (call.status === 'none') {
+      const reservedAt = this.#reservedAt.get(reservation.offerId) ?? this.#cc.clock.now().getTime();
+      const dueAt = reservedAt + this.#orphanGraceMs;
+      if (dueAt > this.#cc.clock.now().getTime()) {
+        this.#arm(reservation.callId, `orphan:${reservation.offerId}`, dueAt, () => this.#reconcileAgent(agentId, null));
+        return;
+      }
+      await this.#release(agentId, reservation.callId, reservation.offerId, 'offer-failed', context);
+      return;
+    }
+    const talked = this.#talked.has(`${reservation.callId}:${agentId}`);
+    await this.#release(agentId, reservation.callId, reservation.offerId, talked ? 'wrap-up-done' : 'outbound-failed', context);
   }
 
   async #release(agentId: string, callId: string, offerId: string, reason: ReleaseReason, context: CommandContext): Promise<void> {
@@ -344,6 +373,13 @@ export class CallFlow {
       const dueAt = Date.parse(call.maxWaitUntil);
       const queueId = call.queueId;
       wanted.set(`max-wait:${callId}`, { dueAt, fire: () => this.#expireWait(callId, queueId, organisationId, at(dueAt)) });
+    }
+    if (call.status === 'dialling' && call.outbound !== null) {
+      const dueAt = Date.parse(call.outbound.dialTimeoutAt);
+      wanted.set(`dial:${callId}`, {
+        dueAt,
+        fire: () => this.#tolerate(this.#cc.failOutboundCall(callId, 'no-answer', null, timerContext())),
+      });
     }
     for (const [agentId, wrapUp] of Object.entries(call.wrapUps)) {
       const dueAt = Date.parse(wrapUp.endsAt);

@@ -7,11 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentCommand } from '../domain/agent/index.ts';
-import type { CallCommand, QueueSnapshot } from '../domain/call/index.ts';
+import { decideCall, initialCallState, type CallCommand, type QueueSnapshot } from '../domain/call/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { OrganisationCommand } from '../domain/organisation/index.ts';
 import { isQueueOpen, type QueueCommand } from '../domain/queue/index.ts';
-import type { Caller, CallChannel, EndedBy, TransferTarget } from '../events/call-events.ts';
+import type { Caller, CallChannel, EndedBy, OutboundFailure, TransferTarget } from '../events/call-events.ts';
 import { streams } from '../events/index.ts';
 import type { AllSubscription, EventStore, RecordedEvent } from '../eventstore/port.ts';
 import { RoutingIndex } from '../router/routing-index.ts';
@@ -43,6 +43,21 @@ export interface ReceiveCallInput {
   dialedNumber?: string | null;
   media?: 'audio' | 'video';
   priorityBoost?: number;
+}
+
+export interface PlaceOutboundCallInput {
+  callId?: string;
+  organisationId: string;
+  agentId: string;
+  /** E.164 number to dial; or null when dialling a customer by id. */
+  number: string | null;
+  customerId?: string | null;
+  /** Queue the call is reported under; its number is the default caller id. */
+  queueId?: string | null;
+  /** E.164 number shown to the callee; overrides the queue's. */
+  callerId?: string | null;
+  /** How long the far end may take to answer before the call fails as 'no-answer'. Default 120 s. */
+  dialTimeoutSeconds?: number;
 }
 
 export class ContactCenter {
@@ -171,6 +186,57 @@ export class ContactCenter {
       context,
     );
     return { callId, result };
+  }
+
+  /**
+   * An agent dials out: the input is checked first (the decider, run on an empty call, throws what
+   * it would refuse), then the agent's slot is taken (one call per agent), then the call is placed.
+   * A placement that fails after the reservation gives the slot back.
+   */
+  async placeOutboundCall(input: PlaceOutboundCallInput, context: CommandContext): Promise<{ callId: string; callerId: string | null }> {
+    const callId = input.callId ?? randomUUID();
+    const reservationId = randomUUID();
+    const at = this.now();
+    const queueId = input.queueId ?? null;
+    const queue = queueId === null ? null : await this.queueSnapshot(queueId, at, input.organisationId);
+    const callerId = input.callerId ?? queue?.settings.number ?? null;
+    const command: CallCommand = {
+      type: 'PlaceOutboundCall',
+      data: { callId, organisationId: input.organisationId, agentId: input.agentId, reservationId, queueId, number: input.number, customerId: input.customerId ?? null, callerId, dialTimeoutSeconds: input.dialTimeoutSeconds ?? 120, at },
+    };
+    decideCall(command, initialCallState());
+    await this.execute(
+      'agent',
+      input.agentId,
+      { type: 'ReserveAgent', data: { callId, organisationId: input.organisationId, offerId: reservationId, kind: 'outbound', queueId, at } },
+      context,
+    );
+    try {
+      await this.execute('call', callId, command, context);
+    } catch (error) {
+      const { state: organisation } = await this.states.organisations.load(streams.organisation(input.organisationId));
+      await this.execute(
+        'agent',
+        input.agentId,
+        { type: 'ReleaseAgent', data: { callId, offerId: reservationId, reason: 'offer-failed', maxMissedOffersInRow: organisation.maxMissedOffersInRow, at: this.now() } },
+        context,
+      ).catch(() => undefined);
+      throw error;
+    }
+    return { callId, callerId };
+  }
+
+  /** The far end of an outbound call rings (180), or plays early media (183 with SDP). */
+  reportOutboundRinging(callId: string, earlyMedia: boolean, context: CommandContext): Promise<HandledCommand<unknown, unknown>> {
+    return this.execute('call', callId, { type: 'ReportOutboundRinging', data: { earlyMedia, at: this.now() } }, context);
+  }
+
+  answerOutboundCall(callId: string, context: CommandContext): Promise<HandledCommand<unknown, unknown>> {
+    return this.execute('call', callId, { type: 'AnswerOutboundCall', data: { at: this.now() } }, context);
+  }
+
+  failOutboundCall(callId: string, reason: OutboundFailure, sipStatus: number | null, context: CommandContext): Promise<HandledCommand<unknown, unknown>> {
+    return this.execute('call', callId, { type: 'FailOutboundCall', data: { reason, sipStatus, at: this.now() } }, context);
   }
 
   async hangUp(callId: string, by: EndedBy, agentId: string | null, reason: string | null, context: CommandContext): Promise<HandledCommand<unknown, unknown>> {

@@ -27,7 +27,9 @@ const likelyNext = (state: CallState): Kind[] => {
   }
   switch (state.status) {
     case 'none':
-      return ['ReceiveCall'];
+      return ['ReceiveCall', 'PlaceOutboundCall'];
+    case 'dialling':
+      return ['ReportOutboundRinging', 'AnswerOutboundCall', 'AnswerOutboundCall', 'FailOutboundCall', 'HangUp'];
     case 'waiting':
       return ['OfferCall', 'ExpireWait'];
     case 'ringing':
@@ -168,6 +170,21 @@ class Generator {
         return command('EndWrapUp', { agentId, at: this.timerAt(state, state.wrapUps[agentId]?.endsAt) });
       case 'ReceiveDtmf':
         return command('ReceiveDtmf', { digits: this.pick(['1', '#', '12*', 'x']), from: this.pick(['caller', 'agent'] as const), at: now });
+      case 'PlaceOutboundCall':
+        return command('PlaceOutboundCall', {
+          callId: 'call-p', organisationId: 'org-p', agentId, reservationId: this.id('reservation'), queueId: null,
+          number: this.chance(0.9) ? '+3225550000' : '555', customerId: null, callerId: null, dialTimeoutSeconds: 60, at: now,
+        });
+      case 'ReportOutboundRinging':
+        return command('ReportOutboundRinging', { earlyMedia: this.chance(0.5), at: now });
+      case 'AnswerOutboundCall':
+        return command('AnswerOutboundCall', { at: now });
+      case 'FailOutboundCall':
+        return command('FailOutboundCall', { reason: this.pick(['busy', 'no-answer', 'cancelled'] as const), sipStatus: null, at: now });
+      case 'StoreRecording':
+        return command('StoreRecording', { recordingId: this.id('recording'), format: 'wav', durationSeconds: 12.5, bytes: 400_044, at: now });
+      case 'TickChecklistItem':
+        return command('TickChecklistItem', { agentId, item: this.pick(['Identity checked', '']), ticked: this.chance(0.8), at: now });
     }
   }
 }
@@ -215,6 +232,9 @@ class EventModel {
       case 'CallTransferredToQueue':
       case 'CallTransferredExternally':
         this.connected.clear();
+        return;
+      case 'OutboundCallAnswered':
+        this.connected.add(event.data.agentId);
         return;
       default:
         return;
@@ -274,6 +294,7 @@ describe('call decider invariants over random command sequences', () => {
       'CallAnswered', 'CallHeld', 'CallResumed', 'CallTransferRequested', 'CallTransferOffered', 'CallTransferAccepted',
       'CallTransferRejected', 'CallTransferredToQueue', 'CallTransferredExternally', 'CallTransferFailed', 'CallEnded',
       'CallAbandoned', 'CallWaitExpired', 'WrapUpStarted', 'WrapUpExtended', 'WrapUpCompleted', 'DtmfReceived',
+      'OutboundCallPlaced', 'OutboundCallRinging', 'OutboundCallAnswered', 'OutboundCallFailed',
     ];
     expect(allTypes.filter((type) => !seenTypes.has(type))).toEqual([]);
   });

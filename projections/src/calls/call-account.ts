@@ -4,7 +4,7 @@
  * projections both fold a call's events through `accountFor`, so talk, hold and wrap-up time mean
  * the same everywhere. Times are epoch milliseconds.
  */
-import type { CallEvent, EndedBy } from '@cc/core';
+import type { CallEvent, EndedBy, OutboundCallPlaced } from '@cc/core';
 import type { CallHistoryStatus, WrapUpRecord } from '../read-model-contract.ts';
 import { isoToMillis } from '../framework/iso-time.ts';
 
@@ -31,7 +31,8 @@ export interface AgentLeg {
   ratingCount: number;
 }
 
-export type Outcome = 'completed' | 'abandoned' | 'rejected' | 'expired' | 'force-ended' | 'transferred-externally';
+/** 'failed': an outbound call that never connected. */
+export type Outcome = 'completed' | 'abandoned' | 'rejected' | 'expired' | 'force-ended' | 'transferred-externally' | 'failed';
 export type LiveStatus = 'waiting' | 'ringing' | 'in-progress' | 'on-hold' | 'transferred-externally';
 
 export interface CallAccount {
@@ -122,6 +123,26 @@ export const newAccount = (data: {
   ratingCount: 0,
   legs: {},
   wrapUps: [],
+});
+
+/**
+ * An agent's outbound call: the callee stands where a caller would ('channel' is 'outbound'); it
+ * rings from the start and never waits in a queue. Metrics never open such an account (they count
+ * calls from their CallReceived), so outbound calls stay out of inbound ASA and abandonment.
+ */
+export const newOutboundAccount = (data: OutboundCallPlaced['data']): CallAccount => ({
+  ...newAccount({
+    callId: data.callId,
+    organisationId: data.organisationId,
+    queueId: data.queueId ?? '',
+    channel: 'outbound',
+    media: data.media,
+    caller: { number: data.callee.number, name: null },
+    at: data.at,
+  }),
+  live: 'ringing',
+  firstAgentId: data.agentId,
+  lastAgentId: data.agentId,
 });
 
 const emptyLeg = (): AgentLeg => ({
@@ -340,6 +361,21 @@ export const accountFor = (account: CallAccount, event: CallEvent): void => {
       return;
     }
     case 'DtmfReceived':
+    case 'CallRecordingStored':
+    case 'OutboundCallPlaced':
+    case 'OutboundCallRinging':
+      return;
+    case 'OutboundCallAnswered': {
+      const at = isoToMillis(event.data.at);
+      account.live = 'in-progress';
+      account.connectedAgentId = event.data.agentId;
+      account.segmentStart = at;
+      account.answeredAt ??= at;
+      account.waitEndedAt ??= at;
+      return;
+    }
+    case 'OutboundCallFailed':
+      end(account, 'failed', isoToMillis(event.data.at), event.data.reason === 'cancelled' ? 'agent' : 'system');
       return;
   }
 };

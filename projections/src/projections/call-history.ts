@@ -8,7 +8,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { CallEvent } from '@cc/core';
 import { BatchCache } from '../framework/batch-cache.ts';
 import { entityId, ms, statement, type ProjectedEvent, type Projection } from '../framework/projection.ts';
-import { accountFor, historyStatus, newAccount, type CallAccount } from '../calls/call-account.ts';
+import { accountFor, historyStatus, newAccount, newOutboundAccount, type CallAccount } from '../calls/call-account.ts';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS hist_calls (
@@ -93,9 +93,21 @@ const timelineEntry = (event: CallEvent, account: CallAccount): StoredTimelineEn
       return entry(event.data.agentId, null, { bySeconds: event.data.bySeconds });
     case 'WrapUpCompleted':
       return entry(event.data.agentId, null, { endedBy: event.data.endedBy, rating: event.data.rating, notes: event.data.notes });
+    case 'CallRecordingStored':
+      return entry(null, null, { recordingId: event.data.recordingId, format: event.data.format, durationSeconds: event.data.durationSeconds, bytes: event.data.bytes });
+    case 'CallChecklistItemTicked':
+      return entry(event.data.agentId, null, { item: event.data.item, ticked: event.data.ticked });
     case 'DtmfReceived':
       // Digits may be a PIN or a card number: the history keeps how many, not which.
       return entry(null, null, { from: event.data.from, digits: event.data.digits.length });
+    case 'OutboundCallPlaced':
+      return entry(event.data.agentId, event.data.queueId, { number: event.data.callee.number, customerId: event.data.callee.customerId });
+    case 'OutboundCallRinging':
+      return entry(null, null, { earlyMedia: event.data.earlyMedia });
+    case 'OutboundCallAnswered':
+      return entry(event.data.agentId, null);
+    case 'OutboundCallFailed':
+      return entry(event.data.agentId, null, { reason: event.data.reason, sipStatus: event.data.sipStatus });
   }
 };
 
@@ -124,6 +136,12 @@ const CALL_EVENTS = new Set<string>([
   'WrapUpExtended',
   'WrapUpCompleted',
   'DtmfReceived',
+  'CallRecordingStored',
+  'CallChecklistItemTicked',
+  'OutboundCallPlaced',
+  'OutboundCallRinging',
+  'OutboundCallAnswered',
+  'OutboundCallFailed',
 ]);
 
 /**
@@ -229,6 +247,8 @@ const applyEvent = (db: DatabaseSync, recorded: ProjectedEvent): void => {
   let doc = cache.get(callId);
   if (event.type === 'CallReceived') {
     doc = { account: newAccount(event.data), timeline: [] };
+  } else if (event.type === 'OutboundCallPlaced') {
+    doc = { account: newOutboundAccount(event.data), timeline: [] };
   } else if (doc === undefined) {
     return; // a call whose arrival this read model never saw (cannot happen with a whole log)
   } else {
@@ -244,6 +264,9 @@ const applyEvent = (db: DatabaseSync, recorded: ProjectedEvent): void => {
       return;
     case 'CallTransferAccepted':
       involve(db, event.data.toAgentId, callId);
+      return;
+    case 'OutboundCallPlaced':
+      involve(db, event.data.agentId, callId);
       return;
     default:
       return;

@@ -4,7 +4,7 @@ import { DomainError } from '@cc/core';
 import { historyStatus } from '../calls/call-account.ts';
 import { statement } from '../framework/projection.ts';
 import { parseDocument, type HistoryDocument } from '../projections/call-history.ts';
-import type { CallHistoryEntry, CallHistoryFilter, CallHistoryPage } from '../read-model-contract.ts';
+import type { CallHistoryEntry, CallHistoryFilter, CallHistoryPage, CallRecordingRecord } from '../read-model-contract.ts';
 import { iso, requireTime } from './input.ts';
 import { describeTimeline, type Names } from './timeline-descriptions.ts';
 
@@ -67,6 +67,17 @@ const namesFor = (db: DatabaseSync, organisationId: string, docs: readonly Histo
 
 const seconds = (millis: number): number => millis / 1000;
 
+/** The last CallRecordingStored on the timeline (its details hold the recording's facts). */
+const recordingOf = (doc: HistoryDocument): CallRecordingRecord | null => {
+  for (let i = doc.timeline.length - 1; i >= 0; i -= 1) {
+    const [at, type, , , details] = doc.timeline[i] as HistoryDocument['timeline'][number];
+    if (type !== 'CallRecordingStored' || details === null) continue;
+    const { recordingId, format, durationSeconds, bytes } = details as { recordingId: string; format: 'wav' | 'pcap'; durationSeconds: number; bytes: number };
+    return { recordingId, format, durationSeconds, bytes, storedAt: iso(at) };
+  }
+  return null;
+};
+
 const toEntry = (doc: HistoryDocument, names: Names): CallHistoryEntry => {
   const { account } = doc;
   return {
@@ -93,6 +104,7 @@ const toEntry = (doc: HistoryDocument, names: Names): CallHistoryEntry => {
     transfers: account.transfers,
     wrapUps: account.wrapUps,
     timeline: describeTimeline(doc.timeline, names),
+    recording: recordingOf(doc),
   };
 };
 

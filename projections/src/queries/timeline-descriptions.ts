@@ -97,6 +97,18 @@ const sentence = (entry: StoredTimelineEntry, names: Names): string => {
     }
     case 'DtmfReceived':
       return `${d.from === 'agent' ? 'Agent' : 'Caller'} sent ${str(d.digits)} DTMF digit${d.digits === 1 ? '' : 's'}`;
+    case 'CallChecklistItemTicked':
+      return `${agent} ${d.ticked === true ? 'ticked' : 'unticked'} checklist item "${str(d.item)}"`;
+    case 'CallRecordingStored':
+      return d.format === 'wav' ? `Recording stored (${Math.round(Number(d.durationSeconds))} s)` : 'Recording stored as captured media (no playable audio)';
+    case 'OutboundCallPlaced':
+      return `${agent} dialled ${typeof d.number === 'string' ? d.number : `customer ${str(d.customerId)}`}`;
+    case 'OutboundCallRinging':
+      return d.earlyMedia === true ? 'Callee ringing (early media)' : 'Callee ringing';
+    case 'OutboundCallAnswered':
+      return `Callee answered; connected to ${agent}`;
+    case 'OutboundCallFailed':
+      return `Outbound call not connected: ${str(d.reason)}${typeof d.sipStatus === 'number' ? ` (SIP ${d.sipStatus})` : ''}`;
     default:
       return type;
   }

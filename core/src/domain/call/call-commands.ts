@@ -3,7 +3,7 @@
  * all send these. Every command carries `at` (ISO-8601): the decider never reads a clock.
  */
 import type { CommandOf } from '../decider.ts';
-import type { Caller, CallChannel, EndedBy, TransferTarget } from '../../events/call-events.ts';
+import type { Caller, CallChannel, EndedBy, OutboundFailure, TransferTarget } from '../../events/call-events.ts';
 import type { QueueSettings } from '../../events/queue-events.ts';
 
 /** A queue as the caller of a command saw it when deciding: its settings and whether it is open now. */
@@ -87,6 +87,32 @@ export type CompleteWrapUp = CommandOf<'CompleteWrapUp', {
 export type EndWrapUp = CommandOf<'EndWrapUp', { agentId: string; at: string }>;
 
 export type ReceiveDtmf = CommandOf<'ReceiveDtmf', { digits: string; from: 'caller' | 'agent'; at: string }>;
+/** The gateway stored the call's recording (accepted once the call was answered, in any later state). */
+export type StoreRecording = CommandOf<'StoreRecording', { recordingId: string; format: 'wav' | 'pcap'; durationSeconds: number; bytes: number; at: string }>;
+
+/** An agent dials a number or a customer; the agent's reservation (`reservationId`) is taken before. */
+export type PlaceOutboundCall = CommandOf<'PlaceOutboundCall', {
+  callId: string;
+  organisationId: string;
+  agentId: string;
+  reservationId: string;
+  queueId: string | null;
+  number: string | null;
+  customerId: string | null;
+  callerId: string | null;
+  /** How long the far end may take to answer. */
+  dialTimeoutSeconds: number;
+  at: string;
+}>;
+/** The gateway heard 180/183 from the far end. */
+export type ReportOutboundRinging = CommandOf<'ReportOutboundRinging', { earlyMedia: boolean; at: string }>;
+/** The gateway got 200 OK from the far end. */
+export type AnswerOutboundCall = CommandOf<'AnswerOutboundCall', { at: string }>;
+/** The far end refused or never answered (or the dial could not start). */
+export type FailOutboundCall = CommandOf<'FailOutboundCall', { reason: OutboundFailure; sipStatus: number | null; at: string }>;
+
+/** The agent on the call (or wrapping it up) ticks or unticks an item of the queue's checklist. */
+export type TickChecklistItem = CommandOf<'TickChecklistItem', { agentId: string; item: string; ticked: boolean; at: string }>;
 
 export type CallCommand =
   | ReceiveCall
@@ -110,6 +136,12 @@ export type CallCommand =
   | ExtendWrapUp
   | CompleteWrapUp
   | EndWrapUp
-  | ReceiveDtmf;
+  | ReceiveDtmf
+  | StoreRecording
+  | PlaceOutboundCall
+  | ReportOutboundRinging
+  | AnswerOutboundCall
+  | FailOutboundCall
+  | TickChecklistItem;
 
 export type CallCommandType = CallCommand['type'];

@@ -2,6 +2,7 @@
 import type { CallEvent } from '../../events/call-events.ts';
 import { DomainError } from '../errors.ts';
 import type { HangUp } from './call-commands.ts';
+import { cancelDial } from './call-decide-outbound.ts';
 import { transferEndedWithCall } from './call-decide-transfer.ts';
 import { callName, MAX_TIMER_SECONDS, requireConnectedAgent, requireSeconds, startWrapUp } from './call-rules.ts';
 import { hasEnded, type CallState } from './call-state.ts';
@@ -15,6 +16,7 @@ export const hangUp = ({ data }: HangUp, state: CallState): CallEvent[] => {
       outcome: state.outcome,
     });
   }
+  if (state.status === 'dialling') return cancelDial(state, data.by === 'agent' ? (data.agentId ?? '(none)') : null, data.at);
   if (data.by === 'agent') {
     const agentId = data.agentId ?? '(none)';
     if (state.status !== 'connected') {

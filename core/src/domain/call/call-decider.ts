@@ -3,7 +3,10 @@ import type { CallEvent } from '../../events/call-events.ts';
 import type { Decider } from '../decider.ts';
 import type { CallCommand } from './call-commands.ts';
 import { receiveDtmf } from './call-decide-dtmf.ts';
+import { tickChecklistItem } from './call-decide-checklist.ts';
+import { storeRecording } from './call-decide-recording.ts';
 import { hangUp } from './call-decide-hang-up.ts';
+import { answerOutboundCall, failOutboundCall, placeOutboundCall, reportOutboundRinging } from './call-decide-outbound.ts';
 import { holdCall, resumeCall } from './call-decide-hold.ts';
 import { answerCall, declineOffer, offerCall, timeOutOffer, withdrawOffer } from './call-decide-offers.ts';
 import { expireWait, receiveCall } from './call-decide-queueing.ts';
@@ -24,6 +27,7 @@ import { evolveCall, initialCallState, type CallState } from './call-state.ts';
 export const decideCall = (command: CallCommand, state: CallState): CallEvent[] => {
   requireValidTime(command.data.at, command.type);
   if (command.type === 'ReceiveCall') return receiveCall(command, state);
+  if (command.type === 'PlaceOutboundCall') return placeOutboundCall(command, state);
   requireCall(state, command.type);
   switch (command.type) {
     case 'OfferCall':
@@ -66,8 +70,18 @@ export const decideCall = (command: CallCommand, state: CallState): CallEvent[] 
       return completeWrapUp(command, state);
     case 'EndWrapUp':
       return endWrapUp(command, state);
+    case 'TickChecklistItem':
+      return tickChecklistItem(command, state);
     case 'ReceiveDtmf':
       return receiveDtmf(command, state);
+    case 'StoreRecording':
+      return storeRecording(command, state);
+    case 'ReportOutboundRinging':
+      return reportOutboundRinging(command, state);
+    case 'AnswerOutboundCall':
+      return answerOutboundCall(command, state);
+    case 'FailOutboundCall':
+      return failOutboundCall(command, state);
   }
 };
 

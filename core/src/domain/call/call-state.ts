@@ -4,7 +4,8 @@
  */
 import type { Caller, CallChannel, CallEvent, TransferTarget } from '../../events/call-events.ts';
 
-export type CallStatus = 'none' | 'waiting' | 'ringing' | 'connected' | 'wrap-up' | 'external' | 'done';
+/** 'dialling': an agent's outbound call on its way to the callee (not yet answered). */
+export type CallStatus = 'none' | 'waiting' | 'ringing' | 'dialling' | 'connected' | 'wrap-up' | 'external' | 'done';
 
 /** How the call ended; null while it is still going. */
 export type CallOutcome =
@@ -13,7 +14,9 @@ export type CallOutcome =
   | 'rejected'
   | 'expired'
   | 'force-ended'
-  | 'transferred-externally';
+  | 'transferred-externally'
+  /** An outbound call that never connected (busy, no answer, cancelled...). */
+  | 'failed';
 
 export interface ActiveOffer {
   offerId: string;
@@ -27,6 +30,15 @@ export interface TransferInProgress {
   target: TransferTarget;
   /** The ringing transfer offer to the target agent, once one was made. */
   offer: ActiveOffer | null;
+}
+
+/** The agent's side of an outbound call while it is being dialled. */
+export interface OutboundDial {
+  agentId: string;
+  reservationId: string;
+  dialTimeoutAt: string;
+  ringing: boolean;
+  earlyMedia: boolean;
 }
 
 export interface CallState {
@@ -56,6 +68,8 @@ export interface CallState {
   /** Offers declined or timed out. */
   missedOffers: number;
   holds: number;
+  /** Set for outbound calls (kept after they connect, for who placed them). */
+  outbound: OutboundDial | null;
 }
 
 export const initialCallState = (): CallState => ({
@@ -81,6 +95,7 @@ export const initialCallState = (): CallState => ({
   endedAt: null,
   missedOffers: 0,
   holds: 0,
+  outbound: null,
 });
 
 export const callStatus = (state: CallState): CallStatus => state.status;
@@ -218,7 +233,33 @@ export const evolveCall = (state: CallState, event: CallEvent): CallState => {
       const status = state.status === 'wrap-up' && !hasPendingWrapUps(wrapUps) ? 'done' : state.status;
       return { ...state, wrapUps, status };
     }
+    // DTMF, recordings and checklist ticks are read from the call's events where they are shown; no rule depends on them.
     case 'DtmfReceived':
+    case 'CallRecordingStored':
+    case 'CallChecklistItemTicked':
       return state;
+    case 'OutboundCallPlaced': {
+      const { data } = event;
+      return {
+        ...state,
+        status: 'dialling',
+        callId: data.callId,
+        organisationId: data.organisationId,
+        queueId: data.queueId,
+        caller: { number: data.callee.number, name: null, customerId: data.callee.customerId },
+        channel: 'outbound',
+        media: data.media,
+        dialedNumber: data.callee.number,
+        receivedAt: data.at,
+        outbound: { agentId: data.agentId, reservationId: data.reservationId, dialTimeoutAt: data.dialTimeoutAt, ringing: false, earlyMedia: false },
+      };
+    }
+    case 'OutboundCallRinging':
+      if (state.outbound === null) return state;
+      return { ...state, outbound: { ...state.outbound, ringing: true, earlyMedia: state.outbound.earlyMedia || event.data.earlyMedia } };
+    case 'OutboundCallAnswered':
+      return { ...state, status: 'connected', connectedAgentId: event.data.agentId, onHold: false, answeredAt: state.answeredAt ?? event.data.at };
+    case 'OutboundCallFailed':
+      return end(state, 'failed', event.data.at);
   }
 };

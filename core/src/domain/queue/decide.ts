@@ -29,6 +29,9 @@ const create = ({ data }: CreateQueue, state: QueueState): QueueEvent[] => {
   return [{ type: 'QueueCreated', data: { queueId: data.queueId, organisationId: data.organisationId, settings, at: data.at } }];
 };
 
+/** Optional settings that queues created before them lack: still settings, so an update may set them. */
+const SETTINGS_ADDED_LATER: ReadonlySet<string> = new Set<keyof QueueSettings>(['recordCalls']);
+
 /** Validates the merged settings, then emits only the fields whose value changes ([] when none). */
 const update = ({ data }: UpdateQueue, state: QueueState): QueueEvent[] => {
   const queue = requireLiveQueue(state);
@@ -39,7 +42,7 @@ const update = ({ data }: UpdateQueue, state: QueueState): QueueEvent[] => {
   const changes: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(requested)) {
     // Unknown keys (from untyped callers) are not settings and are never recorded.
-    if (value === undefined || !Object.hasOwn(queue.settings, field)) continue;
+    if (value === undefined || !(Object.hasOwn(queue.settings, field) || SETTINGS_ADDED_LATER.has(field))) continue;
     if (!sameValue(value, queue.settings[field as keyof QueueSettings])) changes[field] = value;
   }
   if (Object.keys(changes).length === 0) return [];

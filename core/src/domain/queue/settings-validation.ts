@@ -74,4 +74,14 @@ export const validateQueueSettings = (queueId: string, settings: QueueSettings):
     );
   }
   if (settings.businessHours !== null) validateBusinessHours(queueId, settings.businessHours);
+  if (settings.checklist !== undefined) {
+    const list: unknown = settings.checklist;
+    if (!Array.isArray(list) || list.length > 30 || list.some((item) => typeof item !== 'string' || item.trim() === '' || item.trim().length > 200)) {
+      throw invalidSettings(queueId, 'checklist', 'a checklist is at most 30 items, each 1 to 200 characters.', settings.checklist);
+    }
+    if (new Set(list.map((item: string) => item.trim())).size !== list.length) throw invalidSettings(queueId, 'checklist', 'checklist items must differ from each other.', settings.checklist);
+  }
+  if (settings.recordCalls !== undefined && typeof settings.recordCalls !== 'boolean') {
+    throw invalidSettings(queueId, 'recordCalls', `recordCalls must be true or false; got '${String(settings.recordCalls)}'.`, settings.recordCalls);
+  }
 };
