@@ -1,0 +1,159 @@
+/**
+ * One call's media, as the call session needs it: which agent legs are anchored on the media port
+ * and the SDP rewriting at the few points of a call (dial, answer, re-offer, end). Browser to
+ * browser (a website visitor and a WebRTC agent) stays media-direct: both speak WebRTC, so the
+ * descriptions go through untouched. Without a media port everything goes through untouched.
+ */
+import type { CoreLogger } from '@cc/core';
+import type { MediaEndpointKind, MediaLeg, MediaPort, MediaSide } from './media-port.ts';
+import type { CallerAnchor } from './caller-anchor.ts';
+
+/** The kind of party a SIP target is: a WebSocket contact is a browser. */
+export const endpointKindOf = (target: string): MediaEndpointKind => (/;transport=wss?\b/i.test(target) ? 'webrtc' : 'sip');
+
+export class CallMedia {
+  readonly callId: string;
+  readonly callerKind: MediaEndpointKind;
+  readonly #port: MediaPort | null;
+  readonly #logger: CoreLogger;
+  /** Anchored legs by leg id. */
+  readonly #legs = new Map<string, MediaLeg>();
+  #anchoredAny = false;
+  #ended = false;
+  readonly #anchor: CallerAnchor | null;
+  /** The answer the caller got with its 183 once its media is anchored for the whole call (caller-anchor.ts), else null. */
+  #early: string | null = null;
+  /** What the agent side of a whole-call anchor speaks, once an agent is connected. */
+  #agentKind: MediaEndpointKind = 'sip';
+
+  constructor(port: MediaPort | null, callId: string, callerKind: MediaEndpointKind, logger: CoreLogger, anchor: CallerAnchor | null = null) {
+    this.#port = port;
+    this.callId = callId;
+    this.callerKind = callerKind;
+    this.#logger = logger;
+    this.#anchor = anchor;
+  }
+
+  /**
+   * Anchors a SIP caller's media for the whole call before any agent exists: resolves with the
+   * answer for a 183 (the caller then hears what `play` sends), or null when there is no anchor,
+   * the caller is a browser, or the media server failed (logged; the call goes on without early media).
+   */
+  async answerEarly(callerOffer: string): Promise<string | null> {
+    if (this.#anchor === null || this.#port === null || this.callerKind !== 'sip' || this.#ended || this.#early !== null) return null;
+    try {
+      this.#early = await this.#anchor.answerCaller(this.callId, callerOffer);
+      this.#anchoredAny = true;
+      return this.#early;
+    } catch (error) {
+      this.#logger.error({ callId: this.callId, err: (error as Error).message }, 'early media anchoring failed: the caller hears no ringback');
+      return null;
+    }
+  }
+
+  /** Whether the caller's media is anchored for the whole call (play, DTMF out work). */
+  get anchoredEarly(): boolean {
+    return this.#early !== null && !this.#ended;
+  }
+
+  /** Plays a file to one side, over and over, until stopPlaying; failures are logged. */
+  async play(to: MediaSide, file: string): Promise<void> {
+    if (this.#anchor === null || !this.anchoredEarly) return;
+    await this.#anchor.play(this.callId, to, file).catch((error: unknown) => this.#logger.warn({ callId: this.callId, to, file, err: (error as Error).message }, 'play media failed'));
+  }
+
+  async stopPlaying(to: MediaSide): Promise<void> {
+    if (this.#anchor === null || !this.anchoredEarly) return;
+    // Nothing playing is answered with an error: not worth a warning.
+    await this.#anchor.stopPlaying(this.callId, to).catch((error: unknown) => this.#logger.debug({ callId: this.callId, to, err: (error as Error).message }, 'stop media refused'));
+  }
+
+  /** Sends RFC 4733 digits to one side; throws when there is no anchored media to carry them. */
+  async playDtmf(to: MediaSide, digits: string): Promise<void> {
+    if (this.#anchor === null || !this.anchoredEarly) throw new Error(`call ${this.callId} has no anchored media to send DTMF on`);
+    await this.#anchor.playDtmf(this.callId, to, digits);
+  }
+
+  /** True when a leg to an agent of this kind goes through the media port. */
+  anchors(agentKind: MediaEndpointKind): boolean {
+    return this.#port !== null && !(this.callerKind === 'webrtc' && agentKind === 'webrtc');
+  }
+
+  /** Whether this leg's media is anchored. */
+  isAnchored(legId: string): boolean {
+    return this.#legs.has(legId);
+  }
+
+  /**
+   * The offer to send to an agent: the caller's offer anchored for this leg, or the caller's offer
+   * as it is (media-direct, no media port, or the media port failing: then the call still
+   * connects, as signalling only, and the failure is logged).
+   */
+  async offerFor(legId: string, agentKind: MediaEndpointKind, callerOffer: string): Promise<string> {
+    if (this.#port === null || !this.anchors(agentKind) || this.#ended) return callerOffer;
+    const leg: MediaLeg = { callId: this.callId, legId, caller: this.callerKind, agent: agentKind };
+    if (this.#anchor !== null && this.#early !== null) {
+      // The caller is anchored already: every agent leg is offered the far side of that one anchor.
+      const offer = await this.#anchor.offerToAgent(this.callId, agentKind, callerOffer);
+      this.#legs.set(legId, leg);
+      return offer;
+    }
+    try {
+      const offer = await this.#port.offerToAgent(leg, callerOffer);
+      this.#legs.set(legId, leg);
+      this.#anchoredAny = true;
+      return offer;
+    } catch (error) {
+      this.#logger.error({ callId: this.callId, legId, err: (error as Error).message }, 'media anchoring failed: the SDP goes through as it is');
+      return callerOffer;
+    }
+  }
+
+  /** The answer to send to the caller for the agent's answer on this leg. Throws when the media port refuses it. */
+  async answerFrom(legId: string, agentAnswer: string): Promise<string> {
+    const leg = this.#legs.get(legId);
+    if (leg === undefined || this.#port === null) return agentAnswer;
+    if (this.#anchor !== null && this.#early !== null) {
+      const answer = await this.#anchor.answerFromAgent(this.callId, leg.agent, agentAnswer, this.#early);
+      this.#agentKind = leg.agent;
+      return answer;
+    }
+    return this.#port.answerFromAgent(leg, agentAnswer);
+  }
+
+  /**
+   * A re-offer (hold, resume) from one side of a connected leg: anchored, sent to the other side
+   * with `send`, and that side's answer anchored back.
+   */
+  async reoffer(legId: string, from: MediaSide, offer: string, send: (offer: string) => Promise<string>): Promise<string> {
+    const leg = this.#legs.get(legId);
+    if (leg === undefined || this.#port === null) return send(offer);
+    if (this.#anchor !== null && this.#early !== null) {
+      const kinds = { caller: this.callerKind, agent: this.#agentKind };
+      const toOther = await this.#anchor.reoffer(this.callId, from, kinds, offer);
+      return this.#anchor.reanswer(this.callId, from, kinds, await send(toOther));
+    }
+    const relayed = await this.#port.reoffer(leg, from, offer);
+    const answer = await send(relayed);
+    return this.#port.reanswer(leg, from, answer);
+  }
+
+  /** An agent leg ended before it was connected (declined, timed out, another agent won). */
+  endLeg(legId: string): void {
+    const leg = this.#legs.get(legId);
+    if (leg === undefined || this.#port === null) return;
+    this.#legs.delete(legId);
+    // With the caller anchored for the whole call a leg owns no media of its own.
+    if (this.#early !== null) return;
+    this.#port.endLeg(leg).catch((error: unknown) => this.#logger.warn({ callId: this.callId, legId, err: (error as Error).message }, 'media leg release failed'));
+  }
+
+  /** The call is over: all its media goes. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#legs.clear();
+    if (this.#port === null || !this.#anchoredAny) return;
+    this.#port.endCall(this.callId).catch((error: unknown) => this.#logger.warn({ callId: this.callId, err: (error as Error).message }, 'media release failed'));
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Early media, music on hold and RFC 4733 DTMF through rtpengine (the gateway's embedded daemon).
+ * A sipp caller over UDP whose RTP endpoint is a UDP socket of this test: while queued it gets a
+ * 183 with an SDP and the ringback arrives at that socket; an External agent (sipp UAS) answers and
+ * the caller gets the 200; digits the caller sends as telephone-event RTP reach the core as
+ * DtmfReceived; a hold from the console plays music to the caller while the agent sends nothing;
+ * sendDtmf reaches the caller as telephone-event packets.
+ */
+import dgram from 'node:dgram';
+import { streamEntityId } from '@cc/core';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
+import { eventually, externalAgent, onlyCall, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
+import { killAllSipp, sipp } from './support/sipp.ts';
+
+const missing = rtpengineMissing();
+if (missing !== null) console.warn(`early-media-moh-dtmf: skipped: ${missing}`);
+
+const TELEPHONE_EVENT = 101;
+
+/** The caller's RTP endpoint: counts what arrives and reads telephone-events (RFC 4733). */
+class CallerRtp {
+  readonly socket = dgram.createSocket('udp4');
+  packets = 0;
+  /** The port rtpengine sends the caller's media from (symmetric RTP: the one it listens on). */
+  anchorPort = 0;
+  readonly events: number[] = [];
+
+  async open(): Promise<number> {
+    await new Promise<void>((resolve) => this.socket.bind(0, '127.0.0.1', () => resolve()));
+    this.socket.on('message', (packet, from) => {
+      if (packet.length < 12) return;
+      this.packets += 1;
+      if (this.anchorPort === 0) this.anchorPort = from.port;
+      const payloadType = (packet[1] ?? 0) & 0x7f;
+      const end = ((packet[13] ?? 0) & 0x80) !== 0;
+      // One event, counted at its first end packet (the end is sent three times).
+      if (payloadType === TELEPHONE_EVENT && end && this.events.at(-1) !== -1) this.events.push(packet[12] ?? -1, -1);
+      else if (payloadType === TELEPHONE_EVENT && !end && this.events.at(-1) === -1) this.events.pop();
+    });
+    return this.socket.address().port;
+  }
+
+  digits(): string {
+    return this.events.filter((event) => event >= 0).map((event) => '0123456789*#'[event] ?? '?').join('');
+  }
+
+  /** Sends one digit as RFC 4733 events: three updates, then three end packets, one timestamp. */
+  async sendDigit(event: number, to: number): Promise<void> {
+    const ssrc = 0x5a5a0001;
+    let sequence = 1000 + Math.floor(Math.random() * 1000);
+    const timestamp = 160 * sequence;
+    for (let i = 0; i < 6; i += 1) {
+      const end = i >= 3;
+      const packet = Buffer.alloc(16);
+      packet[0] = 0x80;
+      packet[1] = TELEPHONE_EVENT | (i === 0 ? 0x80 : 0);
+      packet.writeUInt16BE(sequence & 0xffff, 2);
+      packet.writeUInt32BE(timestamp, 4);
+      packet.writeUInt32BE(ssrc, 8);
+      packet[12] = event;
+      packet[13] = (end ? 0x80 : 0) | 10;
+      packet.writeUInt16BE(Math.min(i + 1, 4) * 160, 14);
+      sequence += 1;
+      this.socket.send(packet, to, '127.0.0.1');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+}
+
+describe.skipIf(missing !== null)(`a SIP caller hears ringback, music on hold and DTMF through rtpengine${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
+  let platform: Platform | null = null;
+  let rtp: CallerRtp | null = null;
+  const previousSetting = process.env.RTPENGINE;
+
+  beforeAll(() => {
+    process.env.RTPENGINE = 'embedded';
+  });
+
+  afterEach(async () => {
+    await killAllSipp();
+    await platform?.stop();
+    platform = null;
+    await rtp?.close();
+    rtp = null;
+  });
+
+  afterAll(() => {
+    if (previousSetting === undefined) delete process.env.RTPENGINE;
+    else process.env.RTPENGINE = previousSetting;
+  });
+
+  test('183 with ringback while queued, 200 on answer, caller DTMF to the core, music on hold, sendDtmf to the caller', { timeout: 120_000 }, async () => {
+    platform = await startPlatform({ earlyMedia: true });
+    const { cc, gateway } = platform;
+    expect(gateway.media.setting.kind).toBe('embedded');
+    rtp = new CallerRtp();
+    const callerPort = await rtp.open();
+    const caller = await sipp({ scenario: 'caller-early-media.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, timeoutSeconds: 90, fill: { CALLER_RTP_PORT: String(callerPort) } });
+
+    // Queued, nobody to answer: the ringback keeps arriving.
+    const queuedAt = await eventually(() => {
+      expect(rtp?.packets).toBeGreaterThan(25);
+      return rtp?.packets ?? 0;
+    }, 20_000);
+    expect(types(await onlyCall(cc))).toContain('CallQueued');
+    expect(types(await onlyCall(cc))).not.toContain('CallAnswered');
+    await eventually(() => expect(rtp?.packets).toBeGreaterThan(queuedAt + 25), 20_000);
+    const earlyPort = rtp.anchorPort;
+    expect(earlyPort).toBeGreaterThan(0);
+
+    // An agent answers: the caller gets its 200 (the scenario checks it carries an SDP).
+    const phone = await sipp({ scenario: 'agent-answers-dtmf.xml', transport: 'udp', agent: 'e1', timeoutSeconds: 90 });
+    await externalAgent(cc, 'e1', phoneUri('e1', phone.port, 'udp'));
+    await eventually(async () => expect(types(await onlyCall(cc))).toContain('CallAnswered'), 20_000);
+    const callId = streamEntityId((await onlyCall(cc))[0]?.streamId ?? '');
+
+    // The caller's digits, sent to the port it was given in the 183, reach the core.
+    await rtp.sendDigit(5, earlyPort);
+    await rtp.sendDigit(9, earlyPort);
+    await eventually(async () => {
+      const received = (await onlyCall(cc)).filter((event) => event.type === 'DtmfReceived').map((event) => event.data as { digits: string; from: string });
+      expect(received).toEqual([
+        expect.objectContaining({ digits: '5', from: 'caller' }),
+        expect.objectContaining({ digits: '9', from: 'caller' }),
+      ]);
+    }, 20_000);
+
+    // On hold from the console: music reaches the caller though the agent's phone sends nothing.
+    const context = { organisationId: 'org-gw', actor: { kind: 'user' as const, userId: 'e1' } };
+    await cc.execute('call', callId, { type: 'HoldCall', data: { agentId: 'e1', at: cc.now() } }, context);
+    const heldAt = rtp.packets;
+    await eventually(() => expect(rtp?.packets).toBeGreaterThan(heldAt + 25), 20_000);
+    await cc.execute('call', callId, { type: 'ResumeCall', data: { agentId: 'e1', at: cc.now() } }, context);
+
+    // The agent's dial pad: RFC 4733 events arrive at the caller. rtpengine injects them into the
+    // agent's stream, which a real phone always sends; sipp's does not, so this test stands in for it.
+    const client = gateway.media.client;
+    if (client === null) throw new Error('the gateway started without its ng client');
+    const query = await client.query({ 'call-id': callId });
+    // tags -> the agent side's party -> its first stream's local port (where the phone sends).
+    const agentParty = (query.tags as Record<string, { medias?: Array<{ streams?: Array<Record<string, unknown>> }> }>)[`a.${callId}`];
+    const agentPort = Number(agentParty?.medias?.[0]?.streams?.[0]?.['local port']);
+    expect(agentPort).toBeGreaterThan(0);
+    const agentAudio = dgram.createSocket('udp4');
+    let sequence = 1;
+    const talking = setInterval(() => {
+      const packet = Buffer.alloc(172, 0xff);
+      packet[0] = 0x80;
+      packet[1] = 0;
+      packet.writeUInt16BE(sequence, 2);
+      packet.writeUInt32BE(sequence * 160, 4);
+      packet.writeUInt32BE(0x0a9e0001, 8);
+      sequence += 1;
+      agentAudio.send(packet, agentPort, '127.0.0.1');
+    }, 20);
+    try {
+      await eventually(() => expect(sequence).toBeGreaterThan(10));
+      const sendDtmf = gateway.sendDtmf;
+      if (sendDtmf === undefined) throw new Error('the gateway offers no sendDtmf');
+      await sendDtmf(callId, '7');
+      await eventually(() => expect(rtp?.digits()).toBe('7'), 20_000);
+    } finally {
+      clearInterval(talking);
+      agentAudio.close();
+    }
+    // Injected digits are not taken for the agent's own.
+    expect((await onlyCall(cc)).filter((event) => event.type === 'DtmfReceived')).toHaveLength(2);
+
+    await cc.hangUp(callId, 'agent', 'e1', 'agent hung up', context);
+    expect(await caller.exit, caller.errors()).toBe(0);
+    expect(await phone.exit, phone.errors()).toBe(0);
+    await eventually(() => expect(gateway.stats()).toMatchObject({ calls: 0, dialogs: 0 }));
+  });
+});

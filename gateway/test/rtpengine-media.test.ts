@@ -1,0 +1,140 @@
+/**
+ * The media port on a real rtpengine (userspace, spawned on 127.0.0.1): a plain RTP offer becomes a
+ * WebRTC one and back, the call shows up in `query`, and `delete` removes it. Plus the supervisor
+ * and the RTPENGINE setting.
+ */
+import { silentLogger } from '@cc/core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { withoutZeroConnection } from '../src/media/webrtc-description.ts';
+import { parseMediaSetting, startMedia } from '../src/media/media-setup.ts';
+import { NgClient, NgErrorResult } from '../src/media/ng-client.ts';
+import { RtpengineDaemon, RtpengineStartError, rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
+import { RtpengineMedia } from '../src/media/rtpengine-media.ts';
+
+const missing = rtpengineMissing();
+if (missing !== null) console.warn(`rtpengine-media: the daemon tests are skipped: ${missing}`);
+
+const callerSdp = ['v=0', 'o=pstn-caller 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 6000 RTP/AVP 0 101', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', 'a=sendrecv', ''].join('\r\n');
+
+/** A browser's answer, as Chromium writes it before gathering ends (c=0.0.0.0). */
+const browserAnswer = (direction = 'sendrecv'): string =>
+  [
+    'v=0',
+    'o=- 4611731400430051336 2 IN IP4 127.0.0.1',
+    's=-',
+    't=0 0',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 0',
+    'c=IN IP4 0.0.0.0',
+    'a=rtcp:9 IN IP4 0.0.0.0',
+    'a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host',
+    'a=ice-ufrag:abcd',
+    'a=ice-pwd:abcdefghijklmnopqrstuvwx',
+    'a=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF',
+    'a=setup:active',
+    'a=mid:1',
+    `a=${direction}`,
+    'a=rtcp-mux',
+    'a=rtpmap:0 PCMU/8000',
+    '',
+  ].join('\r\n');
+
+const lines = (sdp: string, prefix: string): string[] => sdp.split('\r\n').filter((line) => line.startsWith(prefix));
+
+describe('the RTPENGINE setting', () => {
+  test('off, embedded and host:port are read; anything else is refused', () => {
+    expect(parseMediaSetting('off')).toEqual({ kind: 'off' });
+    expect(parseMediaSetting(' embedded ')).toEqual({ kind: 'embedded' });
+    expect(parseMediaSetting('10.0.0.5:2223')).toEqual({ kind: 'remote', host: '10.0.0.5', port: 2223 });
+    expect(parseMediaSetting('[::1]:2223')).toEqual({ kind: 'remote', host: '::1', port: 2223 });
+    for (const bad of ['on', 'rtpengine', 'host:0', 'host:70000', ':2223']) expect(() => parseMediaSetting(bad), bad).toThrow(/RTPENGINE/);
+  });
+
+  test('off starts nothing; a missing binary is a clear error, and without a setting it means media off', async () => {
+    expect((await startMedia({ setting: 'off', logger: silentLogger })).port).toBeNull();
+    await expect(RtpengineDaemon.start({ binary: '/nonexistent/rtpengine', logger: silentLogger })).rejects.toThrow(RtpengineStartError);
+    await expect(RtpengineDaemon.start({ binary: '/nonexistent/rtpengine', logger: silentLogger })).rejects.toThrow(/apt-get install rtpengine-daemon/);
+    const defaulted = await startMedia({ binary: '/nonexistent/rtpengine', logger: silentLogger, env: {} });
+    expect(defaulted.setting).toEqual({ kind: 'off' });
+  });
+});
+
+describe('webrtc descriptions', () => {
+  test('a zero connection address of an ICE stream becomes its host candidate; the direction stays', () => {
+    const fixed = withoutZeroConnection(browserAnswer('sendonly'));
+    expect(lines(fixed, 'c=')).toEqual(['c=IN IP4 127.0.0.1']);
+    expect(fixed).toContain('a=sendonly');
+    expect(withoutZeroConnection(callerSdp)).toBe(callerSdp);
+  });
+});
+
+describe.skipIf(missing !== null)('RtpengineMedia on a real rtpengine', () => {
+  let daemon: RtpengineDaemon | null = null;
+  let client: NgClient | null = null;
+
+  beforeAll(async () => {
+    const base = 20000 + Math.floor(Math.random() * 400) * 100;
+    daemon = await RtpengineDaemon.start({ logger: silentLogger, portMin: base, portMax: base + 99 });
+    client = await NgClient.open({ host: daemon.host, port: daemon.ngPort });
+  }, 30_000);
+
+  afterAll(async () => {
+    await client?.close();
+    await daemon?.stop();
+    expect(daemon?.running ?? false).toBe(false);
+  });
+
+  test('a SIP caller offered to a browser: ICE, DTLS-SRTP and rtcp-mux out; the browser answer back as plain RTP; query; delete', async () => {
+    const media = new RtpengineMedia(client as NgClient);
+    const leg = { callId: 'media-call-1', legId: 'offer-1', caller: 'sip' as const, agent: 'webrtc' as const };
+    const toBrowser = await media.offerToAgent(leg, callerSdp);
+    expect(lines(toBrowser, 'm=audio')[0]).toMatch(/^m=audio \d+ UDP\/TLS\/RTP\/SAVPF 0 101$/);
+    expect(lines(toBrowser, 'a=candidate:').length).toBeGreaterThan(0);
+    expect(lines(toBrowser, 'a=candidate:').every((line) => line.includes(' 127.0.0.1 '))).toBe(true);
+    expect(lines(toBrowser, 'a=fingerprint:sha-256 ')).toHaveLength(1);
+    expect(lines(toBrowser, 'a=ice-ufrag:')).toHaveLength(1);
+    expect(toBrowser).toContain('a=rtcp-mux');
+    expect(toBrowser).toContain('a=setup:actpass');
+    expect(lines(toBrowser, 'a=mid:')).toHaveLength(1);
+    expect(lines(toBrowser, 'a=crypto:')).toHaveLength(0);
+
+    const toCaller = await media.answerFromAgent(leg, browserAnswer());
+    expect(lines(toCaller, 'm=audio')[0]).toMatch(/^m=audio \d+ RTP\/AVP 0$/);
+    expect(toCaller).not.toMatch(/a=(candidate|ice-ufrag|fingerprint|setup)/);
+    expect(toCaller).toContain('a=sendrecv');
+    expect(lines(toCaller, 'c=').every((line) => line === 'c=IN IP4 127.0.0.1')).toBe(true);
+
+    // Hold from the browser: a sendonly re-offer reaches the caller as sendonly, plain RTP.
+    const held = await media.reoffer(leg, 'agent', browserAnswer('sendonly').replace('a=setup:active', 'a=setup:actpass'));
+    expect(held).toContain('a=sendonly');
+    expect(lines(held, 'm=audio')[0]).toMatch(/RTP\/AVP/);
+    const heldAnswer = await media.reanswer(leg, 'agent', callerSdp.replace('a=sendrecv', 'a=recvonly'));
+    expect(heldAnswer).toContain('a=recvonly');
+    expect(lines(heldAnswer, 'm=audio')[0]).toMatch(/UDP\/TLS\/RTP\/SAVPF/);
+
+    const stats = await media.stats(leg.callId);
+    expect(stats.parties.map((party) => `${party.side}:${party.legId}`).sort()).toEqual(['agent:offer-1', 'caller:offer-1']);
+
+    await media.endCall(leg.callId);
+    await expect(media.stats(leg.callId)).rejects.toThrow(NgErrorResult);
+    // Deleting what is gone is not a failure.
+    await media.endCall(leg.callId);
+  });
+
+  test('a SIP agent gets plain RTP/AVP, with ICE removed from a browser caller', async () => {
+    const media = new RtpengineMedia(client as NgClient);
+    const leg = { callId: 'media-call-2', legId: 'offer-2', caller: 'webrtc' as const, agent: 'sip' as const };
+    const browserOffer = browserAnswer().replace('a=setup:active', 'a=setup:actpass');
+    const toPhone = await media.offerToAgent(leg, browserOffer);
+    expect(lines(toPhone, 'm=audio')[0]).toMatch(/^m=audio \d+ RTP\/AVP 0$/);
+    expect(toPhone).not.toMatch(/a=(candidate|ice-ufrag|fingerprint)/);
+    const toBrowser = await media.answerFromAgent(leg, callerSdp.replace(' 0 101', ' 0'));
+    expect(lines(toBrowser, 'm=audio')[0]).toMatch(/UDP\/TLS\/RTP\/SAVPF/);
+    expect(toBrowser).toMatch(/a=fingerprint:/);
+    expect(toBrowser).toContain('a=setup:passive');
+    await media.endCall(leg.callId);
+  });
+
+  test('a query for an unknown call is an NgErrorResult', async () => {
+    await expect((client as NgClient).query({ 'call-id': 'no-such-call' })).rejects.toMatchObject({ name: 'NgErrorResult', command: 'query' });
+  });
+});
