@@ -15,10 +15,22 @@ import { TrustedPeers } from './session/trusted-peers.ts';
 import { EmbeddedSipEdge } from './sip/embedded-sip-edge.ts';
 import type { TimerSettings } from './sip/transactions.ts';
 import { SipCredentials as SipCredentialsClass } from './registrar/sip-credentials.ts';
+import { type RunningMedia, startMedia } from './media/media-setup.ts';
+import { CallRecordings, recordingSpoolOf } from './recording/call-recordings.ts';
+import { parseRecordingPolicy, type RecordingPolicy } from './recording/recording-policy.ts';
 
 export type { SignallingPort, InboundCall, OutboundLeg } from './signalling/signalling-port.ts';
 export { TrustedPeers } from './session/trusted-peers.ts';
 export { SipCredentials, type SipCredential, type SipCredentialsOptions } from './registrar/sip-credentials.ts';
+export type { MediaPort, MediaLeg, MediaSide, MediaEndpointKind, MediaStats, MediaPartyStats } from './media/media-port.ts';
+export { NgClient, NgErrorResult, NgTimeoutError, NgProtocolError, type NgCommand, type NgResponse } from './media/ng-client.ts';
+export { RtpengineDaemon, RtpengineStartError, rtpengineMissing } from './media/rtpengine-daemon.ts';
+export { RtpengineMedia, partyTags } from './media/rtpengine-media.ts';
+export { startMedia, parseMediaSetting, type RunningMedia, type MediaSetting } from './media/media-setup.ts';
+export { CallRecordings, CallRecording, recordingsDirOf, type StoredRecording } from './recording/call-recordings.ts';
+export { parseRecordingPolicy, type RecordingPolicy } from './recording/recording-policy.ts';
+export { renderRecording, type RenderedRecording } from './recording/pcap-to-wav.ts';
+export { CallNotHere } from './session/sip-gateway.ts';
 
 /** SIP credentials from the environment: SIP_DOMAIN, SIP_WS_URL (else from the public URL), SIP_CREDENTIAL_SECRET. */
 export const sipCredentialsFromEnv = (
@@ -45,6 +57,13 @@ export interface GatewayOptions {
   trustedPeers?: readonly string[] | string;
   /** Where External/Mobile agents' E.164 numbers are sent (e.g. sip:10.0.0.5:5060). Default: SIP_TRUNK_URI or none. */
   trunkUri?: string | null;
+  /**
+   * The calling number an external transfer destination sees (E.164, e.g. the contact center's main
+   * number). Default: SIP_TRANSFER_FROM, else the caller's own number.
+   */
+  transferFrom?: string | null;
+  /** Caller id on agents' outbound calls (E.164). Default: SIP_OUTBOUND_FROM, else the queue's number, else anonymous. */
+  outboundFrom?: string | null;
   logger?: CoreLogger;
   /** SIP timer values (ms); tests shorten them. */
   sipTimers?: Partial<TimerSettings>;
@@ -55,6 +74,28 @@ export interface GatewayOptions {
   webSocketPath?: string;
   /** drachtio-server's host: when set (or DRACHTIO_HOST), signalling goes through drachtio-server instead of the embedded edge. */
   drachtio?: string;
+  /**
+   * Media (rtpengine) between SIP and WebRTC parties: 'off', 'embedded' (spawn a local daemon) or
+   * the host:port of a running rtpengine's ng socket. Default: RTPENGINE, else embedded when
+   * /usr/bin/rtpengine exists, else off with a warning.
+   */
+  media?: string;
+  /** The embedded rtpengine's RTP port range. Default: RTPENGINE_PORTS or 30000-39999. */
+  rtpPorts?: { min: number; max: number };
+  /**
+   * SIP callers' media anchored once per call (183 with ringback or the queue's announcement, music
+   * on hold, RFC 4733 DTMF both ways). Default: SIP_EARLY_MEDIA ('off' disables), else on when media is.
+   */
+  earlyMedia?: boolean;
+  /** Folder for the generated tones and the queues' announcement / hold music files. Default: DATA_DIR/media. */
+  mediaDir?: string;
+  /**
+   * The platform's data directory: with it (and the embedded rtpengine) calls can be recorded, to
+   * `<dataDir>/recordings/<organisationId>/<callId>.wav`. Absent: no recording.
+   */
+  dataDir?: string;
+  /** Which calls are recorded: 'all', 'queue' (each queue's recordCalls) or 'off'. Default: RECORD_CALLS, else 'queue'. */
+  recordCalls?: string;
 }
 
 export interface RunningGateway {
@@ -62,10 +103,44 @@ export interface RunningGateway {
   tcpPort: number;
   /** The WebSocket endpoint's path, or null when there is none. */
   webSocketPath: string | null;
+  /** The media anchor (rtpengine): its ng client and daemon, or a port of null when media is off. */
+  media: RunningMedia;
   /** Live state counts (dialogs, transactions, calls), for health and leak checks. */
   stats(): Record<string, number>;
+  /** RFC 4733 digits to a call's caller (the agent's dial pad): throws CallNotHere, or when the call's media is not anchored. */
+  sendDtmf?(callId: string, digits: string): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** The calling number for external transfers: the option, else SIP_TRANSFER_FROM; blank means the caller's own. */
+const transferFromOf = (options: GatewayOptions): string | null => {
+  const from = (options.transferFrom === undefined ? (process.env.SIP_TRANSFER_FROM ?? null) : options.transferFrom)?.trim() ?? '';
+  if (from === '') return null;
+  if (!/^\+[1-9]\d{1,14}$/.test(from)) throw new Error(`SIP_TRANSFER_FROM: '${from}' is not an E.164 number such as +3225551234`);
+  return from;
+};
+
+/** The caller id for agents' outbound calls: the option, else SIP_OUTBOUND_FROM; blank means none configured. */
+const outboundFromOf = (options: GatewayOptions): string | null => {
+  const from = (options.outboundFrom === undefined ? (process.env.SIP_OUTBOUND_FROM ?? null) : options.outboundFrom)?.trim() ?? '';
+  if (from === '') return null;
+  if (!/^\+[1-9]\d{1,14}$/.test(from)) throw new Error(`SIP_OUTBOUND_FROM: '${from}' is not an E.164 number such as +3225551234`);
+  return from;
+};
+
+/**
+ * Call recording needs the pcaps rtpengine writes: only the embedded daemon writes them where this
+ * process can read them (a remote rtpengine records on its own machine).
+ */
+const recordingsFor = (options: GatewayOptions, media: RunningMedia, policy: RecordingPolicy, logger: CoreLogger): CallRecordings | null => {
+  if (options.dataDir === undefined || policy === 'off') return null;
+  if (media.daemon === null || media.client === null) {
+    logger.warn({ media: media.setting.kind }, 'call recording needs the embedded rtpengine: calls will not be recorded');
+    return null;
+  }
+  const client = media.client;
+  return new CallRecordings({ control: { request: (command, params) => client.request(command, params) }, dataDir: options.dataDir, cc: options.cc, logger, policy });
+};
 
 export const startGateway = async (options: GatewayOptions): Promise<RunningGateway> => {
   const logger = options.logger ?? jsonLogger;
@@ -84,17 +159,28 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     ...(options.sipTimers === undefined ? {} : { timers: options.sipTimers }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   });
-  const gateway = new SipGateway({ cc: options.cc, port: edge, trustedPeers, trunkUri: trunk === null || trunk.trim() === '' ? null : trunk.trim(), logger });
+  const recordingPolicy = parseRecordingPolicy(options.recordCalls ?? process.env.RECORD_CALLS);
+  const recordingDir = options.dataDir === undefined || recordingPolicy === 'off' ? undefined : recordingSpoolOf(options.dataDir);
+  const media = await startMedia({ setting: options.media, logger, host: options.host ?? '127.0.0.1', ...(options.mediaDir === undefined ? {} : { mediaDir: options.mediaDir }), ...(options.rtpPorts === undefined ? {} : { portMin: options.rtpPorts.min, portMax: options.rtpPorts.max }), ...(recordingDir === undefined ? {} : { recordingDir }) });
+  const recordings = recordingsFor(options, media, recordingPolicy, logger);
+  const earlyMedia = options.earlyMedia ?? process.env.SIP_EARLY_MEDIA?.trim().toLowerCase() !== 'off';
+  const callerMedia = earlyMedia && media.anchor !== undefined && media.anchor !== null && media.tones !== undefined && media.tones !== null ? { anchor: media.anchor, tones: media.tones, dtmf: media.dtmf ?? null } : null;
+  const gateway = new SipGateway({ cc: options.cc, port: edge, trustedPeers, trunkUri: trunk === null || trunk.trim() === '' ? null : trunk.trim(), transferFrom: transferFromOf(options), logger, media: media.port, recordings, credentials: options.credentials ?? null, outboundFrom: outboundFromOf(options), callerMedia });
   await gateway.start();
-  const { udpPort, tcpPort } = await edge.listen();
+  const { udpPort, tcpPort } = await edge.listen().catch(async (error: unknown) => {
+    await media.stop();
+    throw error;
+  });
   const webSocket: WebSocketEndpoint | null = options.httpServer === undefined ? null : attachSipWebSocket(options.httpServer, edge.transport, logger, options.webSocketPath ?? '/sip');
-  logger.info({ udpPort, tcpPort, webSocketPath: webSocket?.path ?? null, registrar: options.credentials !== undefined, trustedPeers: trustedPeers.cidrs.join(','), trunk }, 'sip edge listening');
+  logger.info({ udpPort, tcpPort, webSocketPath: webSocket?.path ?? null, registrar: options.credentials !== undefined, trustedPeers: trustedPeers.cidrs.join(','), trunk, media: media.setting.kind }, 'sip edge listening');
   let stopped = false;
   return {
     udpPort,
     tcpPort,
     webSocketPath: webSocket?.path ?? null,
+    media,
     stats: () => ({ ...edge.stats(), calls: gateway.activeCalls }),
+    sendDtmf: (callId, digits) => gateway.sendDtmf(callId, digits),
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -103,6 +189,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
       await new Promise((resolve) => setTimeout(resolve, 50));
       await webSocket?.close();
       await edge.close();
+      await media.stop();
     },
   };
 };
@@ -118,12 +205,14 @@ const startDrachtioGateway = async (options: GatewayOptions, logger: CoreLogger)
   const trustedPeers =
     typeof options.trustedPeers === 'string' || options.trustedPeers === undefined ? TrustedPeers.parse(options.trustedPeers ?? process.env.SIP_TRUSTED_PEERS) : new TrustedPeers(options.trustedPeers);
   const trunk = options.trunkUri === undefined ? (process.env.SIP_TRUNK_URI ?? null) : options.trunkUri;
-  const gateway = new SipGateway({ cc: options.cc, port, trustedPeers, trunkUri: trunk === null || trunk.trim() === '' ? null : trunk.trim(), logger });
+  const gateway = new SipGateway({ cc: options.cc, port, trustedPeers, trunkUri: trunk === null || trunk.trim() === '' ? null : trunk.trim(), transferFrom: transferFromOf(options), logger, credentials: options.credentials ?? null, outboundFrom: outboundFromOf(options) });
   await gateway.start();
   return {
     udpPort: 0,
     tcpPort: 0,
     webSocketPath: null,
+    // Production media is FreeSWITCH behind drachtio-server (drachtio-fsmrf), not this anchor.
+    media: { setting: { kind: 'off' }, port: null, client: null, daemon: null, stop: () => Promise.resolve() },
     stats: () => ({ ...port.stats(), calls: gateway.activeCalls }),
     stop: async () => {
       gateway.stop();

@@ -9,7 +9,7 @@ import type { CoreLogger } from '@cc/core';
 import { challenge, expectedResponse, NonceIssuer, parseAuthorization, responsesMatch } from '../registrar/digest.ts';
 import type { SipCredentials } from '../registrar/sip-credentials.ts';
 import { dtmfOf } from '../sip/dialog-requests.ts';
-import { parseContacts, parseUri } from '../sip/message.ts';
+import { contactUris, parseContacts, parseUri, reasonPhrase } from '../sip/message.ts';
 import {
   type DialOptions,
   type InboundCall,
@@ -18,6 +18,7 @@ import {
   type OutboundLeg,
   type OutboundLegListener,
   type PeerAddress,
+  ReferRefused,
   ReofferRefused,
   type SignallingPort,
 } from '../signalling/signalling-port.ts';
@@ -56,6 +57,57 @@ const wireDialog = (dialog: SrfDialog, listener: () => InDialogListener | null, 
     const digits = dtmfOf(request.get('Content-Type'), request.body);
     if (digits !== null) listener()?.dtmf?.(digits);
   });
+  dialog.on('refer', (request, response) => referred(dialog, request, response, listener(), logger));
+};
+
+/** A NOTIFY of the implicit refer subscription (RFC 3515), with a status line as message/sipfrag. */
+const notifyRefer = (dialog: SrfDialog, statusLine: string, subscriptionState: string, logger: CoreLogger): void => {
+  dialog
+    .request({
+      method: 'NOTIFY',
+      headers: { Event: 'refer', 'Subscription-State': subscriptionState, 'Content-Type': 'message/sipfrag;version=2.0' },
+      body: `${statusLine}\r\n`,
+    })
+    .catch((error: unknown) => logger.info({ callId: dialog.sip.callId, status: statusOf(error) }, 'refer NOTIFY failed'));
+};
+
+/** REFER in a dialog: the listener decides; accepted -> 202 and NOTIFY 100 Trying, then the outcome. */
+const referred = (dialog: SrfDialog, request: SrfRequest, response: SrfResponse, listener: InDialogListener | null, logger: CoreLogger): void => {
+  const onRefer = listener?.referred;
+  if (onRefer === undefined) {
+    response.send(501);
+    return;
+  }
+  const referTo = contactUris(request.get('Refer-To') ?? '')[0];
+  if (referTo === undefined) {
+    response.send(400, 'Missing or Bad Refer-To');
+    return;
+  }
+  // The outcome may be known before the 202 went out: its NOTIFY waits for it.
+  let accepted = false;
+  let outcome: string | null = null;
+  const progress = {
+    finished: (status: number, reason?: string): void => {
+      if (outcome !== null) return;
+      outcome = `SIP/2.0 ${status} ${reason ?? reasonPhrase(status)}`;
+      if (accepted) notifyRefer(dialog, outcome, 'terminated;reason=noresource', logger);
+    },
+  };
+  onRefer.call(listener, referTo, progress).then(
+    () => {
+      accepted = true;
+      response.send(202);
+      notifyRefer(dialog, 'SIP/2.0 100 Trying', 'active;expires=60', logger);
+      if (outcome !== null) notifyRefer(dialog, outcome, 'terminated;reason=noresource', logger);
+    },
+    (error: unknown) => {
+      outcome = 'refused';
+      const status = error instanceof ReferRefused ? error.status : 500;
+      const text = error instanceof Error ? error.message.replace(/["\\\r\n]/g, '') : 'transfer refused';
+      logger.info({ callId: dialog.sip.callId, referTo, status, why: text }, 'REFER refused');
+      response.send(status >= 300 && status < 700 ? status : 500, { headers: { Warning: `399 gateway "${text}"` } });
+    },
+  );
 };
 
 const reofferOn = async (dialog: SrfDialog | null, sdp: string): Promise<string> => {
@@ -77,6 +129,7 @@ class DrachtioInboundCall implements InboundCall {
   readonly callerDisplayName: string | null;
   readonly source: PeerAddress;
   readonly offer: string | null;
+  readonly proxyAuthorization: string | null;
   listener: InboundCallListener | null = null;
   readonly #srf: SrfLike;
   readonly #request: SrfRequest;
@@ -98,6 +151,7 @@ class DrachtioInboundCall implements InboundCall {
     const transport = request.protocol.toLowerCase().replace('wss', 'ws');
     this.source = { address: request.source_address, port: request.source_port, transport };
     this.offer = request.body === '' ? null : request.body;
+    this.proxyAuthorization = request.get('Proxy-Authorization') ?? null;
     request.on('cancel', () => {
       if (this.#state !== 'offered') return;
       this.#state = 'ended';
@@ -111,6 +165,16 @@ class DrachtioInboundCall implements InboundCall {
 
   ring(): void {
     if (this.#state === 'offered') this.#response.send(180);
+  }
+
+  progress(sdp: string): void {
+    if (this.#state === 'offered') this.#response.send(183, { headers: { 'Content-Type': 'application/sdp' }, body: sdp });
+  }
+
+  challenge(proxyAuthenticate: string): void {
+    if (this.#state !== 'offered') return;
+    this.#state = 'ended';
+    this.#response.send(407, { headers: { 'Proxy-Authenticate': proxyAuthenticate } });
   }
 
   reject(status: number, reason?: string): void {
@@ -178,6 +242,9 @@ class DrachtioOutboundLeg implements OutboundLeg {
           if (this.#cancelWanted) request.cancel?.();
         },
         cbProvisional: (response) => {
+          // drachtio-srf's provisional responses carry their body (early media SDP) like final ones; told before the ringing.
+          const body = (response as SrfResponse & { body?: string }).body ?? '';
+          if (this.#state === 'calling' && body !== '') listener.early?.(body);
           if (this.#state === 'calling' && (response.status === 180 || response.status === 183)) listener.ringing();
         },
       })

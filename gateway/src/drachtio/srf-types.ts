@@ -30,7 +30,7 @@ export interface SrfDialog {
   modify(sdp: string): Promise<string | undefined>;
   request(options: { method: string; headers?: Record<string, string>; body?: string }): Promise<unknown>;
   on(event: 'destroy', listener: (request?: SrfRequest) => void): void;
-  on(event: 'modify' | 'info', listener: (request: SrfRequest, response: SrfResponse) => void): void;
+  on(event: 'modify' | 'info' | 'refer', listener: (request: SrfRequest, response: SrfResponse) => void): void;
 }
 
 export interface SrfLike {

@@ -1,7 +1,8 @@
 /**
  * One caller's call through the edge: the caller's leg and the legs placed to agents' phones, kept
- * in line with what the core decided. Signalling only: the caller's SDP offer goes to each agent
- * phone and the answering phone's SDP goes back to the caller, so media flows between the two.
+ * in line with what the core decided. The caller's SDP offer goes to each agent phone and the
+ * answering phone's SDP goes back to the caller; with a media port (rtpengine) every offer and
+ * answer is anchored on it on the way (CallMedia), except browser to browser, which stays direct.
  * Agents are reached at their external URI (External, Mobile) or at their live registration
  * (WebRTC, phone bar). Re-offers (hold, resume) are relayed to the other leg and turn into the
  * core's HoldCall / ResumeCall; DTMF becomes ReceiveDtmf.
@@ -13,6 +14,15 @@
 import { type CallChannel, type CallState, type CommandContext, type ContactCenter, type CoreLogger, isDomainError, type RecordedEvent, streams } from '@cc/core';
 import { type InboundCall, type LegEnd, type OutboundLeg, ReofferRefused, type SignallingPort } from '../signalling/signalling-port.ts';
 import { describesMedia, isHoldOffer } from './session-description.ts';
+import { CallMedia, endpointKindOf } from '../media/call-media.ts';
+import type { MediaPort, MediaSide } from '../media/media-port.ts';
+import type { CallerAnchor } from '../media/caller-anchor.ts';
+import type { DtmfReports } from '../media/dtmf-events.ts';
+import { mediaFileFor, type ToneFiles } from '../media/tone-files.ts';
+import { AgentDirectory } from './agent-directory.ts';
+import { CallTransfers, ringingOfferIds, type TransferSettings } from './call-transfer.ts';
+import { QueueDirectory } from './queue-directory.ts';
+import type { CallRecording, CallRecordings } from '../recording/call-recordings.ts';
 
 export interface SessionDependencies {
   cc: ContactCenter;
@@ -20,6 +30,18 @@ export interface SessionDependencies {
   logger: CoreLogger;
   /** Where E.164 numbers of External/Mobile agents are sent (sip:host:port), or null. */
   trunkUri: string | null;
+  /** Anchors SIP <-> WebRTC media (rtpengine); null or absent: signalling only. */
+  media?: MediaPort | null;
+  /** Anchors a SIP caller's media once per call: early media (ringback, announcement), music on hold, DTMF out. */
+  anchor?: CallerAnchor | null;
+  /** The ringback and hold music files and the folder of queues' own files. */
+  tones?: ToneFiles | null;
+  /** Digits rtpengine detects; told about digits the gateway injects so they are not taken for the party's. */
+  dtmfReports?: DtmfReports | null;
+  /** Transfers: calling number for external ones, and the directories a REFER's target is looked up in. */
+  transfer?: TransferSettings;
+  /** Call recording (RECORD_CALLS, the queue's recordCalls); null or absent: no recording. */
+  recordings?: CallRecordings | null;
   /** Called once the caller and every agent leg have ended. */
   finished(session: CallSession): void;
 }
@@ -55,6 +77,12 @@ export class CallSession {
   #finished = false;
   /** Which side's last offer put the other on hold; the call is on hold while either does. */
   readonly #holding = { caller: false, agent: false };
+  /** The queue's music on hold setting (a file name, or null for the built-in melody). */
+  #musicOnHold: string | null = null;
+  readonly #media: CallMedia;
+  readonly #transfers: CallTransfers;
+  /** The call's recording, from its first connection; null when it is not recorded. */
+  #recording: Promise<CallRecording | null> | null = null;
 
   constructor(deps: SessionDependencies, callId: string, organisationId: string, caller: InboundCall, correlationId: string) {
     this.#deps = deps;
@@ -62,6 +90,21 @@ export class CallSession {
     this.organisationId = organisationId;
     this.caller = caller;
     this.#context = { organisationId, actor: { kind: 'system', component: 'gateway' }, correlationId };
+    this.#media = new CallMedia(deps.media ?? null, callId, caller.source.transport === 'ws' ? 'webrtc' : 'sip', deps.logger, deps.tones === null || deps.tones === undefined ? null : (deps.anchor ?? null));
+    const transfer = deps.transfer ?? { transferFrom: null, queues: new QueueDirectory(), agents: new AgentDirectory() };
+    this.#transfers = new CallTransfers(
+      { cc: deps.cc, port: deps.port, logger: deps.logger, trunkUri: deps.trunkUri, settings: transfer },
+      {
+        callId,
+        organisationId,
+        caller,
+        context: this.#context,
+        step: (work) => this.step(work),
+        offerFor: async (legId, target) => (caller.offer === null ? null : this.#media.offerFor(legId, endpointKindOf(target), caller.offer)),
+        answerFrom: (legId, sdp) => this.#media.answerFrom(legId, sdp),
+        legEnded: (legId) => this.#media.endLeg(legId),
+      },
+    );
   }
 
   /** Runs a step after the ones before it; a failing step is logged and the session goes on. */
@@ -95,6 +138,7 @@ export class CallSession {
           this.#context,
         );
         this.#received = true;
+        await this.#earlyMedia(queueId);
       } catch (error) {
         if (isDomainError(error) && error.code === 'QueueNotFound') caller.reject(404, 'queue not found');
         else {
@@ -105,10 +149,46 @@ export class CallSession {
     });
   }
 
+  /**
+   * A queued SIP caller gets 183 Session Progress with the anchor's answer and hears the queue's
+   * announcement (its file, looped) or ringback until an agent is connected.
+   */
+  async #earlyMedia(queueId: string): Promise<void> {
+    const tones = this.#deps.tones;
+    if (tones === null || tones === undefined || this.caller.offer === null || this.caller.progress === undefined || this.caller.ended) return;
+    const answer = await this.#media.answerEarly(this.caller.offer);
+    if (answer === null || this.caller.ended) return;
+    this.caller.progress(answer);
+    const { state: queue } = await this.#deps.cc.states.queues.load(streams.queue(queueId));
+    this.#musicOnHold = queue.settings?.musicOnHold ?? null;
+    const file = mediaFileFor(tones, queue.settings?.announcement ?? null, 'ringback') ?? tones.ringback;
+    if (this.#connected() === undefined) await this.#media.play('caller', file);
+  }
+
+  /** Music for the held party: the side that did not put the call on hold (the caller when the console did). */
+  async #holdMusic(held: boolean): Promise<void> {
+    const tones = this.#deps.tones;
+    if (tones === null || tones === undefined || !this.#media.anchoredEarly) return;
+    if (!held) {
+      await this.#media.stopPlaying('caller');
+      await this.#media.stopPlaying('agent');
+      return;
+    }
+    const listener: MediaSide = this.#holding.caller && !this.#holding.agent ? 'agent' : 'caller';
+    await this.#media.play(listener, mediaFileFor(tones, this.#musicOnHold, 'hold') ?? tones.hold);
+  }
+
+  /** RFC 4733 digits to the caller (an agent's dial pad); throws when the call has no anchored media. */
+  async sendDtmf(digits: string): Promise<void> {
+    // Injected digits are reported by rtpengine as coming from the agent's side: not the agent's own.
+    this.#deps.dtmfReports?.expectInjected(this.callId, 'agent', digits);
+    await this.#media.playDtmf('caller', digits);
+  }
+
   /** A re-offer from the caller (hold, resume): relayed to the connected agent's leg. */
   reofferFromCaller(sdp: string): Promise<string> {
     const connected = this.#connected();
-    if (connected?.leg === null || connected === undefined) return Promise.reject(new ReofferRefused(488, 'no agent connected'));
+    if (connected?.leg === null || connected === undefined) return this.#transfers.reofferFromCaller(sdp);
     return this.#relayReoffer('caller', connected, connected.leg as OutboundLeg, sdp);
   }
 
@@ -130,12 +210,19 @@ export class CallSession {
   /** A core event of this call, after the core applied it. */
   observe(event: RecordedEvent): void {
     this.step(async () => {
+      if (event.type === 'CallHeld' || event.type === 'CallResumed') await this.#holdMusic(event.type === 'CallHeld');
       if (event.type === 'CallRejected') this.#rejection = (event.data as { reason: 'queue-closed' | 'queue-removed' }).reason;
-      if (event.type === 'CallOffered') {
+      // A transfer to an agent rings their phone like any offer (call-transfer.ts tells the answers apart).
+      if (event.type === 'CallOffered' || event.type === 'CallTransferOffered') {
         const { offerId, agentId } = event.data as { offerId: string; agentId: string };
         if (!this.#legs.has(offerId)) await this.#ringAgent(offerId, agentId);
       }
-      const { state } = await this.#deps.cc.states.calls.load(streams.call(this.callId));
+      // The core folds each event into its cache before telling listeners: read the store only when that cache lags this event.
+      const cached = this.#deps.cc.states.calls.peek(event.streamId);
+      const { state } = cached !== undefined && cached.revision !== null && cached.revision >= event.revision ? cached : await this.#deps.cc.states.calls.load(streams.call(this.callId));
+      await this.#transfers.observe(event, state);
+      // The recording covers the call up to a transfer: it stops once the call leaves the agent.
+      if (event.type === 'CallTransferAccepted' || event.type === 'CallTransferredToQueue' || event.type === 'CallTransferredExternally') void this.#recording?.then((recording) => recording?.stop());
       this.#reconcile(state);
     });
   }
@@ -143,6 +230,7 @@ export class CallSession {
   /** The edge is stopping: every leg ends. */
   endEverything(): void {
     for (const leg of this.#legs.values()) this.#endLeg(leg);
+    this.#transfers.endEverything();
     this.caller.end(503, 'gateway stopping');
   }
 
@@ -168,7 +256,7 @@ export class CallSession {
       entry.state = 'ended';
       return;
     }
-    if (registered && target !== null) this.#warnIfMediaNeedsRelay(agentId, target);
+    if (registered && target !== null && !this.#media.anchors(endpointKindOf(target))) this.#warnIfMediaNeedsRelay(agentId, target);
     if (target === null) {
       this.#deps.logger.warn({ callId: this.callId, agentId, externalUri: profile.externalUri }, 'agent phone cannot be reached: offer declined');
       entry.state = 'ended';
@@ -176,10 +264,15 @@ export class CallSession {
       return;
     }
     const caller = this.caller;
+    const offer = caller.offer === null ? null : await this.#media.offerFor(offerId, endpointKindOf(target), caller.offer);
+    if (entry.state === 'ended') {
+      this.#media.endLeg(offerId);
+      return;
+    }
     entry.leg = this.#deps.port.dial(
       target,
       {
-        offer: caller.offer,
+        offer,
         callerUser: caller.callerUser,
         callerDisplayName: caller.callerDisplayName,
         headers: [
@@ -194,13 +287,14 @@ export class CallSession {
         ended: (why) => this.step(() => this.#agentHungUp(entry, why)),
         reoffered: (sdp) => this.#reofferFromAgent(entry, sdp),
         dtmf: (digits) => this.dtmf('agent', digits),
+        referred: (referTo, progress) => this.#transfers.referred(entry.agentId, referTo, progress),
       },
     );
   }
 
   /**
    * A browser (WebSocket contact) and a plain SIP caller cannot exchange media directly: WebRTC
-   * needs ICE and DTLS-SRTP. Until the rtpengine leg lands the SDP goes through as it is.
+   * needs ICE and DTLS-SRTP. Without a media port (RTPENGINE=off) the SDP goes through as it is.
    */
   #warnIfMediaNeedsRelay(agentId: string, target: string): void {
     const agentIsBrowser = /;transport=wss?\b/i.test(target);
@@ -217,7 +311,7 @@ export class CallSession {
 
   /** Sends a re-offer to the other leg and, once it is answered, tells the core about hold changes. */
   async #relayReoffer(from: 'caller' | 'agent', connected: AgentLeg, to: { reoffer(sdp: string): Promise<string> }, sdp: string): Promise<string> {
-    const answer = await to.reoffer(sdp);
+    const answer = await this.#media.reoffer(connected.offerId, from, sdp, (offer) => to.reoffer(offer));
     const wasHeld = this.#holding.caller || this.#holding.agent;
     this.#holding[from] = isHoldOffer(sdp);
     const held = this.#holding.caller || this.#holding.agent;
@@ -261,9 +355,18 @@ export class CallSession {
       await this.#decline(entry.agentId);
       return;
     }
+    let callerAnswer: string;
+    try {
+      callerAnswer = await this.#media.answerFrom(entry.offerId, sdp as string);
+    } catch (error) {
+      this.#deps.logger.error({ callId: this.callId, agentId: entry.agentId, err: (error as Error).message }, 'media server refused the agent phone answer: hung up and declined');
+      this.#endLeg(entry);
+      await this.#decline(entry.agentId);
+      return;
+    }
     entry.state = 'answering';
     try {
-      await this.#deps.cc.execute('call', this.callId, { type: 'AnswerCall', data: { agentId: entry.agentId, at: this.#deps.cc.now() } }, this.#agentContext(entry.agentId));
+      await this.#transfers.answer(entry.offerId, entry.agentId, this.#agentContext(entry.agentId));
     } catch (error) {
       if (!isDomainError(error)) throw error;
       // The offer ended meanwhile (timed out, answered elsewhere, caller gone): this 200 lost.
@@ -272,7 +375,28 @@ export class CallSession {
       return;
     }
     entry.state = 'connected';
-    this.caller.answer(sdp as string);
+    await this.#media.stopPlaying('caller');
+    await this.#transfers.bridgeCaller(callerAnswer);
+    this.#startRecording(entry.offerId, callerAnswer);
+  }
+
+  /** Starts recording at the first connection, when the queue (or RECORD_CALLS) asks for it and the media is anchored. */
+  #startRecording(legId: string, callerAnswer: string): void {
+    const recordings = this.#deps.recordings;
+    if (recordings === null || recordings === undefined || this.#recording !== null) return;
+    const anchored = this.#media.isAnchored(legId);
+    this.#recording = (async () => {
+      const { state } = await this.#deps.cc.states.calls.load(streams.call(this.callId));
+      if (!(await recordings.wanted(state.queueId))) return null;
+      if (!anchored) {
+        this.#deps.logger.warn({ callId: this.callId, legId }, 'call not recorded: its media is not anchored (browser to browser)');
+        return null;
+      }
+      return recordings.start({ callId: this.callId, organisationId: this.organisationId, context: this.#context, callerOffer: this.caller.offer, callerAnswer });
+    })().catch((error: unknown) => {
+      this.#deps.logger.error({ callId: this.callId, err: (error as Error).message }, 'call recording could not start');
+      return null;
+    });
   }
 
   async #agentRefused(entry: AgentLeg, status: number): Promise<void> {
@@ -293,12 +417,12 @@ export class CallSession {
   }
 
   async #decline(agentId: string): Promise<void> {
-    await this.#tolerate(this.#deps.cc.execute('call', this.callId, { type: 'DeclineOffer', data: { agentId, at: this.#deps.cc.now() } }, this.#agentContext(agentId)));
+    await this.#tolerate(this.#transfers.decline(agentId, this.#agentContext(agentId)));
   }
 
   /** Ends what the call's state no longer implies. */
   #reconcile(call: CallState): void {
-    const ringing = new Set(call.offers.map((offer) => offer.offerId));
+    const ringing = ringingOfferIds(call);
     for (const entry of this.#legs.values()) {
       if (entry.state === 'ended' || entry.state === 'answering') continue;
       const stillWanted = entry.state === 'connected' ? call.connectedAgentId === entry.agentId : ringing.has(entry.offerId);
@@ -330,12 +454,17 @@ export class CallSession {
     if (entry.state === 'ended') return;
     entry.state = 'ended';
     entry.leg?.end();
+    this.#media.endLeg(entry.offerId);
   }
 
   #finishIfDone(): void {
     if (this.#finished || !this.caller.ended) return;
     for (const entry of this.#legs.values()) if (entry.state !== 'ended') return;
+    if (!this.#transfers.idle) return;
     this.#finished = true;
+    this.#media.end();
+    // The pcap is finished once rtpengine stops the recording or deletes the call; storing it runs on its own.
+    void this.#recording?.then((recording) => recording?.finish());
     this.#deps.finished(this);
   }
 

@@ -7,7 +7,16 @@
 import { randomUUID } from 'node:crypto';
 import { type ContactCenter, type CoreLogger, type RecordedEvent, streamCategory, streamEntityId } from '@cc/core';
 import type { InboundCall, InboundCallListener, SignallingPort } from '../signalling/signalling-port.ts';
+import type { MediaPort } from '../media/media-port.ts';
+import type { CallRecordings } from '../recording/call-recordings.ts';
+import type { CallerAnchor } from '../media/caller-anchor.ts';
+import type { DtmfReports } from '../media/dtmf-events.ts';
+import type { ToneFiles } from '../media/tone-files.ts';
+import { AgentDirectory } from './agent-directory.ts';
+import type { SipCredentials } from '../registrar/sip-credentials.ts';
+import { AgentCallAuthentication } from './agent-call-authentication.ts';
 import { CallSession } from './call-session.ts';
+import { OutboundCalls } from './outbound-call-session.ts';
 import { QueueDirectory } from './queue-directory.ts';
 import { describesMedia } from './session-description.ts';
 import type { TrustedPeers } from './trusted-peers.ts';
@@ -18,30 +27,78 @@ export interface SipGatewayOptions {
   trustedPeers: TrustedPeers;
   trunkUri: string | null;
   logger: CoreLogger;
+  /** Calling number shown on external transfers (SIP_TRANSFER_FROM); null or absent: the caller's own. */
+  transferFrom?: string | null;
+  /** Anchors media between SIP and WebRTC parties (rtpengine); null or absent: signalling only. */
+  media?: MediaPort | null;
+  /** Agents' SIP credentials: with them agents may dial out from their phones (digest on INVITE). */
+  credentials?: SipCredentials | null;
+  /** Call recording on the media anchor; null or absent: calls are not recorded. */
+  recordings?: CallRecordings | null;
+  /** Caller id on outbound calls (SIP_OUTBOUND_FROM); null: the queue's number, else anonymous. */
+  outboundFrom?: string | null;
+  /**
+   * Anchoring SIP callers once per call (early media with ringback or the queue's announcement,
+   * music on hold, DTMF both ways): the anchor and its tone files; absent: legs anchored per agent only.
+   */
+  callerMedia?: { anchor: CallerAnchor; tones: ToneFiles; dtmf: DtmfReports | null } | null;
+}
+
+/** sendDtmf for a call this gateway does not carry (ended, or on another gateway). */
+export class CallNotHere extends Error {
+  readonly callId: string;
+
+  constructor(callId: string) {
+    super(`no call ${callId} on this gateway`);
+    this.name = 'CallNotHere';
+    this.callId = callId;
+  }
 }
 
 const ignore: InboundCallListener = { ended: () => undefined };
 
 export class SipGateway {
   readonly directory = new QueueDirectory();
+  /** Agents by extension, for REFERs naming one. */
+  readonly agents = new AgentDirectory();
   readonly #options: SipGatewayOptions;
   readonly #sessions = new Map<string, CallSession>();
+  readonly #outbound: OutboundCalls;
   #unsubscribe: (() => void) | null = null;
 
   constructor(options: SipGatewayOptions) {
     this.#options = options;
+    const { cc, port, logger, trunkUri, credentials } = options;
+    const authentication = credentials === undefined || credentials === null ? null : new AgentCallAuthentication(credentials);
+    this.#outbound = new OutboundCalls({ cc, port, logger, trunkUri, media: options.media ?? null, outboundFrom: options.outboundFrom ?? null }, authentication, options.trustedPeers);
   }
 
   /** Follows the core's events, catches up on the queues already known, then takes calls. */
   async start(): Promise<void> {
     const { cc, port } = this.#options;
     this.#unsubscribe = cc.onEvent((event) => this.#observe(event));
+    const stopDigits = this.#options.callerMedia?.dtmf?.onDigit(({ callId, side, digit }) => this.#sessions.get(callId)?.dtmf(side, digit));
+    if (stopDigits !== undefined) {
+      const unsubscribe = this.#unsubscribe;
+      this.#unsubscribe = () => {
+        unsubscribe();
+        stopDigits();
+      };
+    }
     await this.directory.catchUp(cc.store);
+    await this.agents.catchUp(cc.store);
     port.onIncomingCall((call) => this.#admit(call));
   }
 
   get activeCalls(): number {
-    return this.#sessions.size;
+    return this.#sessions.size + this.#outbound.activeCalls;
+  }
+
+  /** Sends RFC 4733 digits to a call's caller (the connected agent's dial pad). Throws CallNotHere, or when the call has no anchored media. */
+  async sendDtmf(callId: string, digits: string): Promise<void> {
+    const session = this.#sessions.get(callId);
+    if (session === undefined) throw new CallNotHere(callId);
+    await session.sendDtmf(digits);
   }
 
   /** Ends every call leg the gateway holds. */
@@ -50,10 +107,13 @@ export class SipGateway {
     this.#unsubscribe = null;
     for (const session of this.#sessions.values()) session.endEverything();
     this.#sessions.clear();
+    this.#outbound.stop();
   }
 
   #observe(event: RecordedEvent): void {
     this.directory.apply(event);
+    this.agents.apply(event);
+    this.#outbound.observe(event);
     if (streamCategory(event.streamId) !== 'call') return;
     this.#sessions.get(streamEntityId(event.streamId))?.observe(event);
   }
@@ -62,6 +122,9 @@ export class SipGateway {
     const { logger, trustedPeers } = this.#options;
     const details = { sipCallId: call.id, from: `${call.source.address}:${call.source.port}`, transport: call.source.transport, dialled: call.dialled };
     const visitor = call.source.transport === 'ws';
+    // An agent dialling a number from their own phone (authenticated there), not a caller.
+    const outbound = this.#outbound.admit(call, (dialled) => this.directory.lookup(dialled) !== null);
+    if (outbound !== null) return outbound;
     if (!visitor && !trustedPeers.allows(call.source.address)) {
       logger.warn(details, 'call from an untrusted peer refused');
       call.reject(403, 'untrusted peer');
@@ -86,6 +149,12 @@ export class SipGateway {
         port: this.#options.port,
         logger,
         trunkUri: this.#options.trunkUri,
+        transfer: { transferFrom: this.#options.transferFrom ?? null, queues: this.directory, agents: this.agents },
+        media: this.#options.media ?? null,
+        anchor: this.#options.callerMedia?.anchor ?? null,
+        tones: this.#options.callerMedia?.tones ?? null,
+        dtmfReports: this.#options.callerMedia?.dtmf ?? null,
+        recordings: this.#options.recordings ?? null,
         finished: (done) => {
           if (this.#sessions.get(done.callId) === done) this.#sessions.delete(done.callId);
         },

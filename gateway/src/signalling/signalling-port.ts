@@ -35,6 +35,12 @@ export interface InboundCall {
   /** Once answered: send a new offer (re-INVITE); resolves with the caller's answer. */
   reoffer(sdp: string): Promise<string>;
   readonly ended: boolean;
+  /** The INVITE's Proxy-Authorization (digest), when the caller sent one: an agent placing a call. */
+  readonly proxyAuthorization?: string | null;
+  /** Refuse with 407 and this Proxy-Authenticate challenge: the caller retries with credentials. */
+  challenge?(proxyAuthenticate: string): void;
+  /** Early media: 183 Session Progress with this session description (ringback from the far end). */
+  progress?(sdp: string): void;
 }
 
 /** A re-offer (re-INVITE) the far end refused, or that got no answer. */
@@ -47,7 +53,26 @@ export class ReofferRefused extends Error {
   }
 }
 
-/** What an established leg may tell besides its end: new offers (hold, resume) and DTMF. */
+/**
+ * How a transfer asked for by REFER goes, told back to the party who sent it (RFC 3515: NOTIFY with
+ * a message/sipfrag status line). The edge already reported 100 Trying when it accepted the REFER.
+ */
+export interface ReferProgress {
+  /** The transfer's outcome: 200 when it went through, a 4xx-6xx when it failed. Ends the report. */
+  finished(status: number, reason?: string): void;
+}
+
+/** A REFER the session refuses: answered with this final status (and the message as a Warning). */
+export class ReferRefused extends Error {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** What an established leg may tell besides its end: new offers (hold, resume), DTMF and transfer requests. */
 export interface InDialogListener {
   /**
    * The far end sent a new session description inside the call (re-INVITE: hold, resume, a codec
@@ -57,6 +82,12 @@ export interface InDialogListener {
   reoffered?(sdp: string): Promise<string>;
   /** DTMF digits the far end sent (SIP INFO, application/dtmf-relay). */
   dtmf?(digits: string): void;
+  /**
+   * The far end asks for the call to go to `referTo` (REFER with Refer-To, RFC 3515). Resolving
+   * accepts it (202, then NOTIFY 100 Trying) and the outcome goes through `progress`; a rejection
+   * (ReferRefused) answers the REFER with its status. Without this method a REFER gets 501.
+   */
+  referred?(referTo: string, progress: ReferProgress): Promise<void>;
 }
 
 export interface InboundCallListener extends InDialogListener {
@@ -67,6 +98,8 @@ export interface InboundCallListener extends InDialogListener {
 /** What happens on a leg we placed (to an agent's phone). */
 export interface OutboundLegListener extends InDialogListener {
   ringing(): void;
+  /** A provisional response (180/183) carried a session description: early media from the far end. */
+  early?(sdp: string): void;
   /** The far end answered with its session description; the edge has already acknowledged it. */
   answered(sdp: string | null): void;
   /** A final refusal (486, 603, 408 on timeout, 487 after our CANCEL, ...). */

@@ -4,8 +4,8 @@
  * One re-INVITE at a time in each direction (RFC 3261 14.1/14.2: 491 otherwise).
  */
 import type { CoreLogger } from '@cc/core';
-import { type InDialogListener, ReofferRefused } from '../signalling/signalling-port.ts';
-import type { OutgoingHeaders, SipRequest } from './message.ts';
+import { type InDialogListener, ReferRefused, ReofferRefused } from '../signalling/signalling-port.ts';
+import { contactUris, type OutgoingHeaders, reasonPhrase, type SipRequest } from './message.ts';
 import type { ServerTransaction, TransactionLayer } from './transactions.ts';
 import type { Flow } from './transport.ts';
 
@@ -90,6 +90,9 @@ export class DialogRequests {
         if (digits !== null) listener?.dtmf?.(digits);
         return;
       }
+      case 'REFER':
+        this.#refer(request, transaction, listener);
+        return;
       case 'OPTIONS':
       case 'NOTIFY':
         transaction.respond(200);
@@ -109,6 +112,67 @@ export class DialogRequests {
     if (incoming === null || request.cseq.seq !== incoming.seq) return;
     incoming.transaction.acknowledged();
     this.#incoming = null;
+  }
+
+  /**
+   * REFER (RFC 3515): the listener decides; accepted -> 202 and NOTIFY 100 Trying, then one final
+   * NOTIFY with the transfer's outcome, which ends the implicit subscription.
+   */
+  #refer(request: SipRequest, transaction: ServerTransaction, listener: InDialogListener | null): void {
+    const referred = listener?.referred;
+    if (referred === undefined) {
+      transaction.respond(501);
+      return;
+    }
+    const referTo = contactUris(request.headers['refer-to'] ?? '')[0];
+    if (referTo === undefined) {
+      transaction.respond(400, { reason: 'Missing or Bad Refer-To' });
+      return;
+    }
+    // The outcome may be known before the REFER is answered: its NOTIFY then waits for the 202.
+    let accepted = false;
+    let outcome: string | null = null;
+    const final = (statusLine: string): void => this.#notifyRefer(statusLine, 'terminated;reason=noresource');
+    const progress = {
+      finished: (status: number, reason?: string): void => {
+        if (outcome !== null) return;
+        outcome = `SIP/2.0 ${status} ${reason ?? reasonPhrase(status)}`;
+        if (accepted) final(outcome);
+      },
+    };
+    referred.call(listener, referTo, progress).then(
+      () => {
+        accepted = true;
+        transaction.respond(202, { reason: 'Accepted', headers: [['Contact', this.#side.contact]] });
+        this.#notifyRefer('SIP/2.0 100 Trying', 'active;expires=60');
+        if (outcome !== null) final(outcome);
+      },
+      (error: unknown) => {
+        outcome = 'refused';
+        const status = error instanceof ReferRefused ? error.status : 500;
+        const text = error instanceof Error ? error.message.replace(/["\\\r\n]/g, '') : 'transfer refused';
+        this.#side.logger.info({ callId: request.callId, referTo, status, why: text }, 'REFER refused');
+        transaction.respond(status >= 300 && status < 700 ? status : 500, { headers: [['Warning', `399 gateway "${text}"`]] });
+      },
+    );
+  }
+
+  /** A NOTIFY of the implicit refer subscription, carrying a status line as message/sipfrag. */
+  #notifyRefer(statusLine: string, subscriptionState: string): void {
+    const side = this.#side;
+    const headers: OutgoingHeaders = [
+      ...side.headers(),
+      ['CSeq', `${side.nextCSeq()} NOTIFY`],
+      ['Contact', side.contact],
+      ['Max-Forwards', '70'],
+      ['Event', 'refer'],
+      ['Subscription-State', subscriptionState],
+      ['Content-Type', 'message/sipfrag;version=2.0'],
+    ];
+    side.layer.send({ method: 'NOTIFY', uri: side.remoteTarget(), headers, body: `${statusLine}\r\n` }, side.flow, {
+      response: () => undefined,
+      failed: (status) => side.logger.info({ status }, 'refer NOTIFY got no answer'),
+    });
   }
 
   #reinvite(request: SipRequest, transaction: ServerTransaction, listener: InDialogListener | null): void {

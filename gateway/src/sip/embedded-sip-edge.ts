@@ -23,6 +23,7 @@ import { contactUris, type OutgoingHeaders, parseUri, type SipRequest, type SipR
 import {
   type ClientTransaction,
   DEFAULT_TIMERS,
+  newBranch,
   newTag,
   type ServerTransaction,
   type TimerSettings,
@@ -50,7 +51,7 @@ interface DialogLeg {
   websocketClosed?(websocket: WebSocket): void;
 }
 
-const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REGISTER';
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REGISTER, REFER, NOTIFY';
 
 const dialogKey = (callId: string, localTag: string, remoteTag: string): string => `${callId}|${localTag}|${remoteTag}`;
 
@@ -221,6 +222,7 @@ class InboundSipCall implements InboundCall, DialogLeg {
   readonly callerDisplayName: string | null;
   readonly source: PeerAddress;
   readonly offer: string | null;
+  readonly proxyAuthorization: string | null;
   listener: InboundCallListener | null = null;
   readonly #edge: EmbeddedSipEdge;
   readonly #invite: ServerTransaction;
@@ -240,6 +242,7 @@ class InboundSipCall implements InboundCall, DialogLeg {
     this.callerDisplayName = request.from.name;
     this.source = { address: transaction.flow.address, port: transaction.flow.port, transport: transaction.flow.transport };
     this.offer = request.body === '' ? null : request.body;
+    this.proxyAuthorization = request.headers['proxy-authorization'] ?? null;
     this.#remoteTag = request.from.params.tag ?? '';
     this.#requests = new DialogRequests({
       layer: edge.layer,
@@ -280,6 +283,23 @@ class InboundSipCall implements InboundCall, DialogLeg {
   ring(): void {
     if (this.#state !== 'offered') return;
     this.#invite.respond(180, { headers: [['Contact', this.#edge.contact(this.#invite.flow.transport)]] });
+  }
+
+  progress(sdp: string): void {
+    if (this.#state !== 'offered') return;
+    this.#invite.respond(183, {
+      headers: [
+        ['Contact', this.#edge.contact(this.#invite.flow.transport)],
+        ['Content-Type', 'application/sdp'],
+      ],
+      body: sdp,
+    });
+  }
+
+  challenge(proxyAuthenticate: string): void {
+    if (this.#state !== 'offered') return;
+    this.#invite.respond(407, { headers: [['Proxy-Authenticate', proxyAuthenticate]] });
+    this.#finish();
   }
 
   reject(status: number, reason?: string): void {
@@ -373,6 +393,7 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
   readonly #edge: EmbeddedSipEdge;
   readonly #listener: OutboundLegListener;
   readonly #options: DialOptions;
+  #cancelSent = false;
   readonly #callId = randomUUID();
   readonly #localTag = newTag();
   readonly #flow: Flow | null;
@@ -381,6 +402,8 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
   #remoteTo: string | null = null;
   #invite: ClientTransaction | null = null;
   #ack: { uri: string; headers: OutgoingHeaders } | null = null;
+  /** One branch for the 2xx ACK and its resends (RFC 3261 13.2.2.4: the same ACK), so the phone sees a retransmission, not a new request. */
+  readonly #ackBranch = newBranch();
   #localCSeq = 1;
   #state: OutboundState = 'calling';
   #endWanted = false;
@@ -490,6 +513,8 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
           return;
         }
       }
+      // Early media first: a listener told of it need not treat the same 183 as plain ringing.
+      if (this.#state === 'early' && !this.#endWanted && response.status > 100 && response.body !== '') this.#listener.early?.(response.body);
       if (this.#state === 'early' && !this.#endWanted && (response.status === 180 || response.status === 183)) this.#listener.ringing();
       return;
     }
@@ -527,12 +552,14 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
 
   #sendAck(): void {
     if (this.#ack === null || this.#flow === null) return;
-    this.#edge.layer.sendStateless({ method: 'ACK', uri: this.#ack.uri, headers: this.#ack.headers }, this.#flow);
+    this.#edge.layer.sendStateless({ method: 'ACK', uri: this.#ack.uri, headers: this.#ack.headers }, this.#flow, this.#ackBranch);
   }
 
   #cancel(): void {
     const invite = this.#invite;
-    if (invite === null || this.#flow === null) return;
+    // One CANCEL per INVITE: a second one (end() twice while ringing) would confuse the phone.
+    if (invite === null || this.#flow === null || this.#cancelSent) return;
+    this.#cancelSent = true;
     const keep = (name: string) => invite.request.headers.filter(([header]) => header.toLowerCase() === name);
     const headers: OutgoingHeaders = [...keep('from'), ...keep('to'), ...keep('call-id'), ['CSeq', '1 CANCEL'], ['Max-Forwards', '70']];
     this.#edge.layer.send({ method: 'CANCEL', uri: this.target, headers }, this.#flow, { response: () => undefined, failed: () => undefined }, invite.branch);

@@ -48,7 +48,7 @@ const testLogger: CoreLogger = process.env.DEBUG_GATEWAY
   : silentLogger;
 
 export const startPlatform = async (
-  options: { queue?: Partial<QueueSettings>; trustedPeers?: string[]; maxMissedOffersInRow?: number | null } = {},
+  options: { queue?: Partial<QueueSettings>; trustedPeers?: string[]; maxMissedOffersInRow?: number | null; trunkUri?: string | null; transferFrom?: string | null; earlyMedia?: boolean } = {},
 ): Promise<Platform> => {
   const store = SqliteEventStore.open({ file: ':memory:' });
   const cc = new ContactCenter({ store, logger: testLogger });
@@ -74,9 +74,12 @@ export const startPlatform = async (
     sipPort: 0,
     host: '127.0.0.1',
     trustedPeers: options.trustedPeers ?? ['127.0.0.0/8'],
-    trunkUri: null,
+    trunkUri: options.trunkUri ?? null,
+    transferFrom: options.transferFrom ?? null,
     logger: testLogger,
     sipTimers: { t1: 100, t2: 400, t4: 500 },
+    // The scenarios written before early media expect no 183: media tests opt in.
+    earlyMedia: options.earlyMedia ?? false,
   });
   return {
     cc,
