@@ -4,10 +4,12 @@
  */
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { documentsRoutes } from './calls/documents-routes.ts';
 import { consoleStatic } from './console-static.ts';
 import { graphqlPlugin } from './graphql/yoga-plugin.ts';
 import { readModelLag } from './observability/health.ts';
 import { HttpMetrics, type Gauge } from './observability/metrics.ts';
+import { recordingRoute } from './recordings/recording-route.ts';
 import type { Services } from './services.ts';
 
 export interface AppOptions {
@@ -16,6 +18,8 @@ export interface AppOptions {
   loginAttemptsPerMinute?: number;
   /** Secure flag on the session cookie: on behind HTTPS (the default in production). */
   secureCookies?: boolean;
+  /** `<DATA_DIR>/recordings`: served at /recordings/<callId>.wav. Absent: no recordings route. */
+  recordingsDir?: string;
 }
 
 const waitingGauge = (services: Services): Gauge => {
@@ -74,6 +78,10 @@ export const buildApp = async (options: AppOptions): Promise<FastifyInstance> =>
     ];
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(httpMetrics.render(gauges));
   });
+
+  if (options.recordingsDir !== undefined) await app.register(recordingRoute, { services, recordingsDir: options.recordingsDir });
+
+  await app.register(documentsRoutes, { services });
 
   // The built console on the same port (the catch-all route loses to the routes above).
   await app.register(consoleStatic, {});

@@ -1,7 +1,10 @@
 /**
  * Starts the whole platform in one process: event store, core, read models, API on PORT with data
  * in DATA_DIR, and the SIP edge on SIP_PORT. Seeds an empty log on first start. `npm start` runs this.
+ * With rtpengine installed the SIP edge spawns it for media (RTPENGINE: off | embedded | host:port,
+ * see the gateway's media-setup.ts) and stops it with the gateway; no SIP edge (sipPort null), no rtpengine.
  */
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { CoreLogger } from '@cc/core';
 import { sipCredentialsFromEnv, startGateway } from '@cc/gateway';
@@ -75,8 +78,10 @@ export const startServer = async (config: ServerConfig, print: (text: string) =>
       })
     : null;
   const app = await buildApp({
-    services: { ...platform, now: () => platform.core.now(), publicUrl, sip },
+    services: { ...platform, now: () => platform.core.now(), publicUrl, sip, dataDir: config.dataDir },
     logger: { level: config.logLevel ?? 'info' },
+    // The gateway writes call recordings there (see startGateway's dataDir).
+    recordingsDir: path.join(config.dataDir, 'recordings'),
   });
   const url = await app.listen({ port: config.port, host: config.host });
   // With no PUBLIC_URL (tests, port 0) the WebSocket URL handed to agents is the one actually bound.
@@ -92,6 +97,8 @@ export const startServer = async (config: ServerConfig, print: (text: string) =>
           logger: coreLogger,
           // SIP over WebSocket for JsSIP (RFC 7118) on the API's own HTTP port, path /sip.
           httpServer: app.server,
+          // Recordings go to <DATA_DIR>/recordings (RECORD_CALLS=all, or a queue's recordCalls).
+          dataDir: config.dataDir,
           ...(sip === null ? {} : { credentials: sip }),
         });
   if (gateway !== null) app.log.info({ udpPort: gateway.udpPort, tcpPort: gateway.tcpPort, webSocketPath: gateway.webSocketPath }, 'SIP edge started');

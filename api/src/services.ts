@@ -9,6 +9,8 @@ export interface Services extends Omit<Platform, 'close'> {
   publicUrl: string;
   /** Agents' SIP credentials (the SIP edge's registrar); absent when the SIP edge is off. */
   sip?: SipCredentials | null;
+  /** The data directory (call documents live under `documents/`); default DATA_DIR or ./data. */
+  dataDir?: string;
 }
 
 export const READ_MODEL_STREAMS = ['organisation-', 'queue-', 'agent-', 'call-', 'team-'] as const;

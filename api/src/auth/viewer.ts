@@ -32,6 +32,8 @@ export const CAPABILITIES = {
   controlAnyCall: ['owner', 'supervisor'],
   setAnyAgentStatus: ['owner', 'admin', 'supervisor'],
   forceEndAllCalls: ['owner', 'supervisor'],
+  /** Attach documents to a call (the people on calls and their supervisors; analysts and admins only read). */
+  uploadDocuments: ['owner', 'supervisor', 'agent'],
 } as const satisfies Record<string, readonly UserRole[]>;
 
 export type Capability = keyof typeof CAPABILITIES;

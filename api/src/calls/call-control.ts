@@ -117,6 +117,29 @@ export class CallControl {
     await this.#settle(result.events);
   }
 
+  /**
+   * The signed-in agent dials out (the console's "New call"): an E.164 number, or a customer id. The
+   * core keeps no customer records, so a customer id is an opaque reference kept on the call for
+   * whatever resolves it to a number (a CRM); a number is what the trunk dials. Resolves with the
+   * call's id once the read models show it.
+   */
+  async placeCall(viewer: Viewer, input: { number: string | null; customerId: string | null; queueId: string | null }): Promise<string> {
+    const acting = this.actingAgent(viewer, null, 'controlAnyCall');
+    const number = input.number === null || input.number.trim() === '' ? null : input.number.replace(/[\s().-]/g, '');
+    const customerId = input.customerId === null || input.customerId.trim() === '' ? null : input.customerId.trim();
+    if (number === null && customerId === null) throw badInput('Give the number to call (E.164, e.g. +3225551234) or a customer id.', 'number');
+    if (number !== null && !isE164(number)) {
+      throw new DomainError('InvalidPhoneNumber', `'${input.number ?? ''}' is not an E.164 number: '+', the country code and the number, digits only (e.g. +3225551234).`, {
+        number: input.number,
+      });
+    }
+    const { core } = this.#services;
+    const { callId } = await core.placeOutboundCall({ organisationId: viewer.organisationId, agentId: acting, number, customerId, queueId: input.queueId }, contextOf(viewer));
+    await core.whenIdle();
+    await this.#services.readSide.whenCaughtUpTo(core.processedPosition);
+    return callId;
+  }
+
   async forceEndAll(viewer: Viewer): Promise<void> {
     const { core } = this.#services;
     const result = await core.execute('organisation', viewer.organisationId, { type: 'ForceEndAllCalls', data: { requestedBy: viewer.userId, at: core.now() } }, contextOf(viewer));

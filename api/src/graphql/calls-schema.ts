@@ -10,7 +10,7 @@ import { agentView } from './agents-schema.ts';
 
 export const callTypeDefs = /* GraphQL */ `
   enum BoardCallStatus { WAITING RINGING IN_PROGRESS ON_HOLD }
-  enum CallStatus { WAITING RINGING IN_PROGRESS ON_HOLD WRAP_UP COMPLETED ABANDONED REJECTED EXPIRED FORCE_ENDED TRANSFERRED_EXTERNALLY }
+  enum CallStatus { WAITING RINGING IN_PROGRESS ON_HOLD WRAP_UP COMPLETED ABANDONED REJECTED EXPIRED FORCE_ENDED TRANSFERRED_EXTERNALLY FAILED }
   enum ConversationStatus { CLOSED OPEN }
   enum AgentActivity { RINGING CONNECTED WRAP_UP }
 
@@ -67,7 +67,11 @@ export const callTypeDefs = /* GraphQL */ `
     transfers: Int!
     wrapUps: [WrapUp!]!
     timeline: [TimelineEntry!]!
+    "The call's recording (up to a transfer), when it was recorded."
+    recording: CallRecording
   }
+  "url: GET it with the same bearer token (null when only the captured media could be kept, e.g. Opus)."
+  type CallRecording { url: String, format: String!, durationSeconds: Float!, bytes: Int!, storedAt: String! }
   type PageInfo { endCursor: String, hasNextPage: Boolean! }
   type CallPage { nodes: [Call!]!, pageInfo: PageInfo!, totalCount: Int! }
   input CallFilter { from: String, to: String, queueId: ID, agentId: ID, status: CallStatus, callerNumber: String }
@@ -101,6 +105,7 @@ export const callTypeDefs = /* GraphQL */ `
     "History, newest first; agents see only calls they were offered or handled."
     calls(filter: CallFilter, first: Int, after: String): CallPage!
     call(id: ID!): Call
+    "Agents may read only their own figures (agentId defaults to theirs)."
     metrics(from: String!, to: String!, queueId: ID, agentId: ID, intervals: Boolean): Metrics!
   }
 
@@ -113,6 +118,14 @@ export const callTypeDefs = /* GraphQL */ `
     resumeCall(callId: ID!, agentId: ID): Call!
     transferCall(callId: ID!, target: TransferTargetInput!, agentId: ID): Call!
     hangupCall(callId: ID!, agentId: ID): Call!
+    """
+    The signed-in agent calls out: an E.164 number, or a customer id (an opaque reference: the
+    platform keeps no customer records). queueId reports the call under a queue and presents its
+    number as caller id. This records the call and reserves the agent; the gateway does not yet dial
+    API-placed calls (a softphone dials by sending INVITE sip:<number>@<SIP domain>), so an
+    unanswered call fails as no-answer after 120 s, or when the agent hangs it up (hangupCall).
+    """
+    placeCall(number: String, customerId: ID, queueId: ID): Call!
     extendWrapUp(callId: ID!, seconds: Int!, agentId: ID): Call!
     completeWrapUp(callId: ID!, notes: String, rating: Int, conversationStatus: ConversationStatus, agentId: ID): Call!
     "Ends every active call of the organisation (supervisors)."
@@ -125,9 +138,13 @@ export const queueBoardView = (board: QueueBoard) => ({ cards: board.cards, rows
 export const agentBoardView = (rows: AgentBoardRow[]) =>
   rows.map((row) => ({ ...row, status: toEnum(row.status), activity: row.activity === null ? null : toEnum(row.activity) }));
 
+/** Where a call's WAV recording is served (api/src/recordings/recording-route.ts). */
+export const recordingPath = (callId: string): string => `/recordings/${encodeURIComponent(callId)}.wav`;
+
 const callView = (entry: CallHistoryEntry) => ({
   ...entry,
   id: entry.callId,
+  recording: entry.recording == null ? null : { ...entry.recording, url: entry.recording.format === 'wav' ? recordingPath(entry.callId) : null },
   status: toEnum(entry.status),
   wrapUps: entry.wrapUps.map((w) => ({ ...w, conversationStatus: toEnum(w.conversationStatus) })),
 });
@@ -145,14 +162,14 @@ export const boardQuery = (viewer: Viewer, context: ApiContext, args: { queueId?
   );
 
 /** The call as the read models have it now, or CallNotFound (also for another organisation's call). */
-const readCall = (viewer: Viewer, context: ApiContext, callId: string) => {
+export const readCall = (viewer: Viewer, context: ApiContext, callId: string) => {
   const entry = context.services.readSide.call(viewer.organisationId, callId);
   if (entry === null) throw new DomainError('CallNotFound', `There is no call ${callId} in your organisation.`, { callId });
   if (!can(viewer, 'readAllCalls') && !involves(entry, viewer.agentId)) throw forbidden("see other agents' calls");
   return callView(entry);
 };
 
-const involves = (entry: CallHistoryEntry, agentId: string | null): boolean =>
+export const involves = (entry: CallHistoryEntry, agentId: string | null): boolean =>
   agentId !== null && (entry.firstAgentId === agentId || entry.lastAgentId === agentId || entry.timeline.some((t) => t.agentId === agentId));
 
 type CallArgs = { callId: string; agentId?: string | null };
@@ -195,7 +212,15 @@ export const callResolvers: Resolvers = {
       return readCall(viewer, context, args.id);
     },
     metrics: (_: unknown, args: { from: string; to: string; queueId?: string | null; agentId?: string | null; intervals?: boolean | null }, context) => {
-      const viewer = requireCapability(context.viewer, 'readMetrics', 'read metrics');
+      const viewer = requireViewer(context.viewer);
+      // An agent's own dashboard: agents may read their own figures, never another agent's or the organisation's.
+      const ownOnly = !can(viewer, 'readMetrics');
+      if (ownOnly) {
+        if (viewer.agentId === null || !can(viewer, 'readOwnCalls')) throw forbidden('read metrics');
+        if (args.agentId != null && args.agentId !== viewer.agentId) throw forbidden("read other agents' metrics");
+        if (args.queueId != null) throw forbidden("read a queue's metrics");
+      }
+      const agentId = ownOnly ? viewer.agentId : args.agentId;
       if (Number.isNaN(Date.parse(args.from)) || Number.isNaN(Date.parse(args.to)) || Date.parse(args.from) >= Date.parse(args.to)) {
         throw badInput('Give metrics a time range: from and to as ISO-8601 times, from before to.', 'from');
       }
@@ -203,7 +228,7 @@ export const callResolvers: Resolvers = {
         from: args.from,
         to: args.to,
         ...(args.queueId == null ? {} : { queueId: args.queueId }),
-        ...(args.agentId == null ? {} : { agentId: args.agentId }),
+        ...(agentId == null ? {} : { agentId }),
         intervals: args.intervals === true,
       });
       return { ...result, overall: figures(result.overall) };
@@ -220,6 +245,11 @@ export const callResolvers: Resolvers = {
     holdCall: control('hold'),
     resumeCall: control('resume'),
     hangupCall: control('hangup'),
+    placeCall: async (_: unknown, args: { number?: string | null; customerId?: string | null; queueId?: string | null }, context) => {
+      const viewer = requireCapability(context.viewer, 'controlOwnCalls', 'place calls');
+      const callId = await context.calls.placeCall(viewer, { number: args.number ?? null, customerId: args.customerId ?? null, queueId: args.queueId ?? null });
+      return readCall(viewer, context, callId);
+    },
     transferCall: async (_: unknown, args: CallArgs & { target: { agentId?: string | null; queueId?: string | null; externalNumber?: string | null } }, context) => {
       const viewer = requireCapability(context.viewer, 'controlOwnCalls', 'transfer calls');
       await context.calls.transfer(viewer, args.callId, args.target, args.agentId);

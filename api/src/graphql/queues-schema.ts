@@ -28,6 +28,10 @@ export const queueTypeDefs = /* GraphQL */ `
     video: Boolean!
     announcement: String
     musicOnHold: String
+    "Answered calls are recorded (up to a transfer); RECORD_CALLS=all records every queue's calls whatever this says."
+    recordCalls: Boolean!
+    "What the agent ticks during each call (the console's checklist)."
+    checklist: [String!]!
     removed: Boolean!
   }
 
@@ -49,6 +53,8 @@ export const queueTypeDefs = /* GraphQL */ `
     video: Boolean
     announcement: String
     musicOnHold: String
+    recordCalls: Boolean
+    checklist: [String!]
   }
 
   input UpdateQueueInput {
@@ -66,6 +72,8 @@ export const queueTypeDefs = /* GraphQL */ `
     video: Boolean
     announcement: String
     musicOnHold: String
+    recordCalls: Boolean
+    checklist: [String!]
   }
 
   extend type Query {
@@ -80,7 +88,7 @@ export const queueTypeDefs = /* GraphQL */ `
   }
 `;
 
-export const queueView = (id: string, settings: QueueSettings, removed: boolean) => ({ ...settings, id, removed, strategy: toEnum(settings.strategy) });
+export const queueView = (id: string, settings: QueueSettings, removed: boolean) => ({ ...settings, id, removed, strategy: toEnum(settings.strategy), recordCalls: settings.recordCalls === true, checklist: settings.checklist ?? [] });
 const fromView = (view: QueueView) => queueView(view.id, view, view.removed);
 
 const toSettings = (input: Record<string, unknown>): Partial<QueueSettings> => {

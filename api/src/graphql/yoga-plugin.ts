@@ -30,14 +30,14 @@ interface ServerContext {
   reply: FastifyReply;
 }
 
-const tokenOf = (request: FastifyRequest): string | null => {
+export const tokenOf = (request: FastifyRequest): string | null => {
   const header = request.headers.authorization;
   if (typeof header === 'string' && header.toLowerCase().startsWith('bearer ')) return header.slice(7).trim();
   const cookie = request.cookies[SESSION_COOKIE];
   return typeof cookie === 'string' && cookie !== '' ? cookie : null;
 };
 
-const viewerOf = async (services: Services, token: string | null): Promise<Viewer | null> => {
+export const viewerOf = async (services: Services, token: string | null): Promise<Viewer | null> => {
   if (token === null) return null;
   const authenticated = await services.users.authenticate(token);
   if (authenticated === null) return null;

@@ -3,7 +3,7 @@
 export type Role = 'OWNER' | 'ADMIN' | 'SUPERVISOR' | 'AGENT' | 'ANALYST';
 export type AgentStatus = 'ONLINE' | 'OFFLINE' | 'BREAK' | 'MEETING' | 'EDUCATION';
 export type BoardCallStatus = 'WAITING' | 'RINGING' | 'IN_PROGRESS' | 'ON_HOLD';
-export type CallStatus = BoardCallStatus | 'WRAP_UP' | 'COMPLETED' | 'ABANDONED' | 'REJECTED' | 'EXPIRED' | 'FORCE_ENDED' | 'TRANSFERRED_EXTERNALLY';
+export type CallStatus = BoardCallStatus | 'WRAP_UP' | 'COMPLETED' | 'ABANDONED' | 'REJECTED' | 'EXPIRED' | 'FORCE_ENDED' | 'TRANSFERRED_EXTERNALLY' | 'FAILED';
 
 export interface Organisation {
   id: string;
@@ -95,9 +95,41 @@ export interface Queue {
   maxWaitSeconds: number | null;
   priority: number;
   maskCallerName: boolean;
+  /** Video calls: the in-call page shows the video beside the customer panel. */
+  video: boolean;
+  /** What the agent ticks during each call. */
+  checklist: string[];
 }
 
-export const QUEUE_FIELDS = 'id name number strategy ringTimeoutSeconds wrapUpSeconds maxWaitSeconds priority maskCallerName';
+export const QUEUE_FIELDS = 'id name number strategy ringTimeoutSeconds wrapUpSeconds maxWaitSeconds priority maskCallerName video checklist';
+
+/** The customer panel beside a call (`call(id)`'s documents, checklist and previousCalls). */
+export interface CallDocument {
+  id: string;
+  name: string;
+  size: number;
+  uploadedAt: string;
+  url: string;
+}
+
+export interface ChecklistTick {
+  item: string;
+  ticked: boolean;
+  agentId: string;
+  at: string;
+}
+
+export interface PreviousCall {
+  id: string;
+  queueName: string;
+  status: CallStatus;
+  receivedAt: string;
+  answeredAt: string | null;
+  talkSeconds: number;
+  lastAgentId: string | null;
+  notes: string[];
+  checklist: ChecklistTick[];
+}
 
 /** `transferTargets(callId)`: the call's queue agents (available first, then by name) and the queues. */
 export interface TransferAgentTarget {

@@ -4,9 +4,10 @@
  */
 import type { Call, Queue } from '../api/types';
 
-export type CallPhase = 'ringing' | 'connected' | 'wrap-up';
+/** 'dialling': the agent's outbound call before the callee answers. */
+export type CallPhase = 'ringing' | 'dialling' | 'connected' | 'wrap-up';
 
-const ENDED: ReadonlySet<string> = new Set(['COMPLETED', 'ABANDONED', 'REJECTED', 'EXPIRED', 'FORCE_ENDED', 'TRANSFERRED_EXTERNALLY']);
+const ENDED: ReadonlySet<string> = new Set(['COMPLETED', 'ABANDONED', 'REJECTED', 'EXPIRED', 'FORCE_ENDED', 'TRANSFERRED_EXTERNALLY', 'FAILED']);
 
 export const phaseOf = (call: Call, agentId: string): CallPhase | null => {
   let phase: CallPhase | null = null;
@@ -27,8 +28,15 @@ export const phaseOf = (call: Call, agentId: string): CallPhase | null => {
       case 'CallTransferRejected':
         if (phase === 'ringing') phase = null;
         break;
+      case 'OutboundCallPlaced':
+        phase = 'dialling';
+        break;
+      case 'OutboundCallFailed':
+        phase = null;
+        break;
       case 'CallAnswered':
       case 'CallTransferAccepted':
+      case 'OutboundCallAnswered':
         phase = 'connected';
         break;
       case 'WrapUpStarted':
@@ -39,7 +47,7 @@ export const phaseOf = (call: Call, agentId: string): CallPhase | null => {
         break;
     }
   }
-  if (phase === 'connected' && ENDED.has(call.status)) return null;
+  if ((phase === 'connected' || phase === 'dialling') && ENDED.has(call.status)) return null;
   return phase;
 };
 

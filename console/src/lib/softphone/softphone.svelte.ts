@@ -68,6 +68,8 @@ let ringing: Ringing[] = [];
 const inviteWaiters: Array<() => void> = [];
 let heartbeat: ReturnType<typeof setInterval> | null = null;
 let started: string | null = null;
+/** The SIP domain of the agent's address (sip:<user>@<domain>): where "New call" sends its INVITE. */
+let sipDomain: string | null = null;
 
 const agentId = (): string | null => session.me?.agent?.id ?? null;
 const status = (): AgentStatus => session.me?.agent?.status ?? 'OFFLINE';
@@ -134,6 +136,7 @@ const register = async (): Promise<void> => {
     return;
   }
   if (ua !== null) return;
+  sipDomain = credentials.uri.replace(/^sips?:/, '').split('@').pop()?.split(/[;>]/)[0] ?? null;
   state.phone = 'connecting';
   const agent = new JsSIP.UA({
     sockets: [new JsSIP.WebSocketInterface(credentials.wsUrl)],
@@ -295,6 +298,47 @@ export const softphone = {
   },
   clearMessage(): void {
     state.message = null;
+  },
+  /** The phone is registered and free: "New call" dials through it. */
+  get canDial(): boolean {
+    return ua !== null && state.phone === 'ready' && sipDomain !== null && state.media === null;
+  },
+
+  /**
+   * "New call" from the softphone: INVITE sip:<E.164>@<SIP domain>. The gateway authenticates it with
+   * this session's SIP credentials (JsSIP answers the 407), places the call in the core and dials the
+   * trunk; ringing and early media come back on this session. The workspace finds the core's call
+   * (the agent's newest open call) as the far end rings, answers or refuses. Returns the error to
+   * show, or null once the INVITE is on its way.
+   */
+  async dial(number: string): Promise<string | null> {
+    const agent = ua;
+    if (agent === null || sipDomain === null || state.phone !== 'ready') return 'The phone is not registered: go Online first.';
+    if (state.media !== null) return 'You are on a call already.';
+    let local: MediaStream;
+    try {
+      local = await navigator.mediaDevices.getUserMedia(devices.constraints(false));
+    } catch (error) {
+      return `The microphone could not be opened (${messageOf(error)}), so the call was not placed.`;
+    }
+    const sipSession = agent.call(`sip:${number}@${sipDomain}`, { mediaStream: local, pcConfig: { iceServers: [] } });
+    const media = new CallMedia(sipSession, local, devices.choice.speakerId);
+    state.media = media;
+    state.callId = null;
+    const findCall = async (): Promise<void> => {
+      await workspace.findCurrent();
+      if (state.media === media && state.callId === null && workspace.call !== null) state.callId = workspace.call.id;
+    };
+    sipSession.on('progress', () => void findCall());
+    sipSession.on('accepted', () => void findCall());
+    sipSession.on('confirmed', () => void findCall().then(() => workspace.refresh()));
+    sipSession.on('failed', (event: { cause?: string }) => {
+      if (event.cause !== undefined && event.cause !== 'Canceled') state.message = `The call to ${number} did not connect (${event.cause}).`;
+      endMedia(media);
+      void workspace.findCurrent();
+    });
+    sipSession.on('ended', () => endMedia(media));
+    return null;
   },
 
   /** For the signed-in agent: learns the typology, restores the status after a reload, registers when Online. */

@@ -214,6 +214,32 @@ export const workspace = {
   get queues() {
     return state.queues;
   },
+  /** The queue of the call the agent is on (its video flag and checklist), when it is one of theirs. */
+  get callQueue(): Queue | undefined {
+    return queueOf(state.call?.queueId);
+  },
+  /** Looks for the agent's current call now (an outbound call the softphone just dialled). */
+  findCurrent: (): Promise<void> => recover().catch(() => {}),
+  /** Puts a call the agent just received from the API in place (e.g. after ticking its checklist). */
+  adopt(call: Call): void {
+    adopt(call);
+  },
+  /**
+   * "New call" without a softphone: the platform records the outbound call for the agent (GraphQL
+   * placeCall). An E.164 number or a customer id; returns the error to show, or null.
+   */
+  async placeCall(target: { number?: string; customerId?: string }): Promise<string | null> {
+    try {
+      const data = await graphql<{ placeCall: Call }>(`mutation($n: String, $c: ID) { placeCall(number: $n, customerId: $c) { ${CALL_FIELDS} } }`, {
+        n: target.number ?? null,
+        c: target.customerId ?? null,
+      });
+      adopt(data.placeCall);
+      return null;
+    } catch (error) {
+      return messageOf(error);
+    }
+  },
   /** When the wrap-up ends (ms since epoch), or null outside wrap-up. */
   get wrapUpEndsAt(): number | null {
     const me = agentId();
