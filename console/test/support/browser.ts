@@ -32,12 +32,14 @@ export const launch = (options: { grantMedia?: boolean } = {}): Promise<Browser>
 
 /**
  * A signed-out user's browser window. Desktop notifications are recorded in `window.__notifications`
- * (a stand-in with permission granted), so tests can see what the agent would have been shown.
+ * (a stand-in with permission granted), so tests can see what the agent would have been shown;
+ * `notifications: 'real'` grants the permission instead and leaves Chromium's own Notification.
  */
-export const newUser = async (browser: Browser, baseURL: string): Promise<{ context: BrowserContext; page: Page }> => {
+export const newUser = async (browser: Browser, baseURL: string, options: { notifications?: 'recorded' | 'real' } = {}): Promise<{ context: BrowserContext; page: Page }> => {
   const context = await browser.newContext({ baseURL, viewport: { width: 1360, height: 820 }, deviceScaleFactor: 1, locale: 'en-GB', timezoneId: 'UTC' });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
-  await context.addInitScript(() => {
+  const real = options.notifications === 'real';
+  await context.grantPermissions(['clipboard-read', 'clipboard-write', ...(real ? ['notifications'] : [])], { origin: baseURL });
+  if (!real) await context.addInitScript(() => {
     const shown: Array<{ title: string; body: string | undefined }> = [];
     class RecordedNotification {
       static permission = 'granted';

@@ -1,31 +1,26 @@
 /**
- * What an offer does besides the modal: a desktop notification when the user allowed them, and a
- * ring tone (Web Audio, nothing to download) while it rings, unless sound is switched off.
+ * What an offer does besides the modal: a desktop notification when the user allowed them (a click
+ * answers the offer; it closes after 10 s or as soon as the offer stops ringing), and the ring tone.
  */
 import type { CallOffer } from '../api/types';
-import { preferences } from '../stores/preferences.svelte';
+import { ringTone } from './ring-tone.svelte';
 
-let ringing: ReturnType<typeof setInterval> | null = null;
-let audio: AudioContext | null = null;
+/** Long enough to notice from another window; the modal keeps ringing after it closes. */
+const NOTIFICATION_MS = 10_000;
 
-const beep = (): void => {
-  try {
-    audio ??= new AudioContext();
-    const oscillator = audio.createOscillator();
-    const gain = audio.createGain();
-    oscillator.frequency.value = 880;
-    gain.gain.setValueAtTime(0.0001, audio.currentTime);
-    gain.gain.exponentialRampToValueAtTime(0.2, audio.currentTime + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.4);
-    oscillator.connect(gain).connect(audio.destination);
-    oscillator.start();
-    oscillator.stop(audio.currentTime + 0.45);
-  } catch {
-    // No audio output: the modal and the notification still show the offer.
-  }
+let shown: Notification | null = null;
+let closeTimer: ReturnType<typeof setTimeout> | null = null;
+
+const closeNotification = (): void => {
+  if (closeTimer !== null) clearTimeout(closeTimer);
+  closeTimer = null;
+  shown?.close();
+  shown = null;
 };
 
-export const announceOffer = (offer: CallOffer): void => {
+/** Rings for an offer; `answer` runs when the agent clicks the desktop notification. */
+export const announceOffer = (offer: CallOffer, answer: (offer: CallOffer) => void): void => {
+  stopRinging();
   if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
     try {
       const notification = new Notification(offer.kind === 'TRANSFER' ? 'Transferred call' : 'Incoming call', {
@@ -35,20 +30,20 @@ export const announceOffer = (offer: CallOffer): void => {
       });
       notification.onclick = () => {
         window.focus();
-        notification.close();
+        closeNotification();
+        answer(offer);
       };
+      shown = notification;
+      closeTimer = setTimeout(closeNotification, NOTIFICATION_MS);
     } catch {
       // Some browsers allow notifications only from a service worker; the modal is enough.
     }
   }
-  stopRinging();
-  if (preferences.sound) {
-    beep();
-    ringing = setInterval(beep, 1500);
-  }
+  ringTone.start();
 };
 
+/** The offer stopped ringing (answered, declined, timed out, taken back): silence and close everything. */
 export const stopRinging = (): void => {
-  if (ringing !== null) clearInterval(ringing);
-  ringing = null;
+  ringTone.stop();
+  closeNotification();
 };

@@ -31,6 +31,8 @@ export class CallMedia {
   muted = $state(false);
   cameraOff = $state(false);
   sharing = $state(false);
+  /** The shared screen while sharing: the small preview shows what the far end sees. */
+  screenStream = $state<MediaStream | null>(null);
   /** Why the last media action did not work (screen share refused, no video to replace). */
   problem = $state<string | null>(null);
   readonly session: RTCSession;
@@ -47,6 +49,11 @@ export class CallMedia {
     const existing = session.connection as RTCPeerConnection | undefined;
     if (existing !== undefined && existing !== null) this.#watch(existing);
     this.#poll = setInterval(() => void this.#measure(), 1000);
+  }
+
+  /** What this browser sends as video: the shared screen, else the camera. */
+  get preview(): MediaStream | null {
+    return this.screenStream ?? this.localStream;
   }
 
   get video(): boolean {
@@ -90,6 +97,7 @@ export class CallMedia {
     this.#screen = track;
     track.addEventListener('ended', () => void this.#stopSharing());
     await sender.replaceTrack(track);
+    this.screenStream = screen;
     this.sharing = true;
   }
 
@@ -126,6 +134,7 @@ export class CallMedia {
     const camera = this.localStream?.getVideoTracks()[0] ?? null;
     this.#screen?.stop();
     this.#screen = null;
+    this.screenStream = null;
     this.sharing = false;
     await this.#videoSender()?.replaceTrack(camera);
   }

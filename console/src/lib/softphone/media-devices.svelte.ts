@@ -68,7 +68,9 @@ export const devices = {
   },
   async refresh(): Promise<void> {
     if (typeof navigator === 'undefined' || navigator.mediaDevices?.enumerateDevices === undefined) return;
-    const all = await navigator.mediaDevices.enumerateDevices();
+    // Before any microphone grant the browser lists nameless devices with an empty id: choosing one
+    // would mean "System default" again, so they are left out until the page may see them.
+    const all = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.deviceId !== '');
     listed.microphones = all.filter((d) => d.kind === 'audioinput');
     listed.speakers = all.filter((d) => d.kind === 'audiooutput');
     listed.cameras = all.filter((d) => d.kind === 'videoinput');
@@ -79,8 +81,11 @@ export const devices = {
     const camera: MediaTrackConstraints | boolean = choice.cameraId === '' ? true : { deviceId: { exact: choice.cameraId } };
     return { audio, video: video ? camera : false };
   },
-  /** One second of 440 Hz on the chosen speaker, so the agent hears where calls will play. */
-  async testTone(): Promise<void> {
+  /**
+   * One second of 440 Hz on the chosen speaker, so the agent hears where calls will play. `playing`
+   * runs once the tone sounds; a browser that refuses to play it throws, so the agent is told.
+   */
+  async testTone(playing: () => void = () => {}): Promise<void> {
     const context = new AudioContext();
     const destination = context.createMediaStreamDestination();
     const oscillator = context.createOscillator();
@@ -92,11 +97,15 @@ export const devices = {
     element.srcObject = destination.stream;
     await routeToSpeaker(element, choice.speakerId);
     oscillator.start();
-    await element.play().catch(() => {});
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    oscillator.stop();
-    element.pause();
-    element.srcObject = null;
-    await context.close();
+    try {
+      await element.play();
+      playing();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    } finally {
+      oscillator.stop();
+      element.pause();
+      element.srcObject = null;
+      await context.close();
+    }
   },
 };

@@ -93,7 +93,7 @@ const adopt = (call: Call | null): void => {
     // The modal shows ringing offers; the call itself is not "on" yet.
     state.call = null;
     state.phase = null;
-    if (state.offer === null || state.offer.callId !== call.id) state.offer = offerFromCall(call);
+    if (state.offer === null || state.offer.callId !== call.id) ring(offerFromCall(call));
     return;
   }
   if (state.offer?.callId === call.id) {
@@ -103,6 +103,15 @@ const adopt = (call: Call | null): void => {
   state.call = phase === null ? null : call;
   state.phase = phase;
   state.transferNotice = phase === 'connected' ? transferNoticeOf(call, me) : null;
+};
+
+/** Shows the offer in the modal and rings (tone, desktop notification), also for one found after a reload. */
+const ring = (offer: CallOffer): void => {
+  state.offer = offer;
+  // A click on the desktop notification answers this offer, if it is still the one ringing.
+  announceOffer(offer, (clicked) => {
+    if (state.offer?.offerId === clicked.offerId) void workspace.answer();
+  });
 };
 
 /** An offer rebuilt from history after a reload (the subscription only sends offers made while it is open). */
@@ -268,9 +277,8 @@ export const workspace = {
         {},
         {
           next: ({ myCallOffers }) => {
-            state.offer = myCallOffers;
+            ring(myCallOffers);
             state.error = null;
-            announceOffer(myCallOffers);
           },
           reconnected: () => void recover().catch(() => {}),
         },
