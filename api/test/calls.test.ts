@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { OWNER_PASSWORD, agentInput, anotherOrganisation, codeOf, gql, login, startTestServer, subscribe, type TestServer } from './support/api-server.ts';
+import { anotherOrganisation, codeOf, gql, login, newSignedInAgent, signInOwner, startTestServer, subscribe, type TestServer } from './support/api-server.ts';
 
 let t: TestServer;
 let owner: string;
@@ -7,17 +7,12 @@ let organisationId: string;
 let queueId: string;
 beforeAll(async () => {
   t = await startTestServer();
-  owner = await login(t.url, 'owner@one.example', OWNER_PASSWORD);
-  organisationId = (await gql(t.url, '{me{organisation{id}}}', {}, owner)).data?.me.organisation.id;
+  ({ owner, organisationId } = await signInOwner(t));
   queueId = (await gql(t.url, 'mutation{createQueue(input:{name:"Support", wrapUpSeconds:60}){id}}', {}, owner)).data?.createQueue.id;
 });
 afterAll(async () => t?.stop());
 
-const newAgent = async (): Promise<{ agentId: string; token: string }> => {
-  const input = agentInput({ queueIds: [queueId] });
-  const agentId = (await gql(t.url, 'mutation($i:CreateAgentInput!){createAgent(input:$i){id}}', { i: input }, owner)).data?.createAgent.id as string;
-  return { agentId, token: await login(t.url, input.email, input.password) };
-};
+const newAgent = (): Promise<{ agentId: string; token: string }> => newSignedInAgent(t, owner, { queueIds: [queueId] });
 
 /** What the gateway will do: put a call in through the core. */
 const incomingCall = async (number = '+3225550199'): Promise<string> => {

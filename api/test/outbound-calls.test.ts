@@ -1,6 +1,6 @@
 import { readStreamToArray } from '@cc/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { OWNER_PASSWORD, agentInput, codeOf, gql, login, startTestServer, type TestServer } from './support/api-server.ts';
+import { codeOf, gql, newSignedInAgent, signInOwner, startTestServer, type TestServer } from './support/api-server.ts';
 
 let t: TestServer;
 let owner: string;
@@ -8,17 +8,12 @@ let organisationId: string;
 let queueId: string;
 beforeAll(async () => {
   t = await startTestServer();
-  owner = await login(t.url, 'owner@one.example', OWNER_PASSWORD);
-  organisationId = (await gql(t.url, '{me{organisation{id}}}', {}, owner)).data?.me.organisation.id;
+  ({ owner, organisationId } = await signInOwner(t));
   queueId = (await gql(t.url, 'mutation{createQueue(input:{name:"Sales", number:"+3225557000", wrapUpSeconds:0}){id}}', {}, owner)).data?.createQueue.id;
 });
 afterAll(async () => t?.stop());
 
-const newAgent = async (): Promise<{ agentId: string; token: string }> => {
-  const input = agentInput({ queueIds: [queueId] });
-  const agentId = (await gql(t.url, 'mutation($i:CreateAgentInput!){createAgent(input:$i){id}}', { i: input }, owner)).data?.createAgent.id as string;
-  return { agentId, token: await login(t.url, input.email, input.password) };
-};
+const newAgent = (): Promise<{ agentId: string; token: string }> => newSignedInAgent(t, owner, { queueIds: [queueId] });
 
 const PLACE = 'mutation($n:String,$c:ID,$q:ID){placeCall(number:$n, customerId:$c, queueId:$q){id status channel callerNumber queueId firstAgentId timeline{type description}}}';
 

@@ -1,22 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { OWNER_PASSWORD, agentInput, anotherOrganisation, codeOf, gql, login, startTestServer, type TestServer } from './support/api-server.ts';
+import { anotherOrganisation, codeOf, gql, login, newSignedInAgent, signInOwner, startTestServer, type TestServer } from './support/api-server.ts';
 
 let t: TestServer;
 let owner: string;
 let organisationId: string;
 beforeAll(async () => {
   t = await startTestServer();
-  owner = await login(t.url, 'owner@one.example', OWNER_PASSWORD);
-  organisationId = (await gql(t.url, '{me{organisation{id}}}', {}, owner)).data?.me.organisation.id;
+  ({ owner, organisationId } = await signInOwner(t));
 });
 afterAll(async () => t?.stop());
 
-const newAgent = async (overrides: Record<string, unknown> = {}): Promise<{ agentId: string; token: string }> => {
-  const input = agentInput(overrides);
-  const created = await gql(t.url, 'mutation($i:CreateAgentInput!){createAgent(input:$i){id}}', { i: input }, owner);
-  expect(created.errors).toBeUndefined();
-  return { agentId: created.data?.createAgent.id as string, token: await login(t.url, input.email, input.password) };
-};
+const newAgent = (overrides: Record<string, unknown> = {}): Promise<{ agentId: string; token: string }> => newSignedInAgent(t, owner, overrides);
 
 const CREATE_TEAM = 'mutation($n:String!){createTeam(name:$n){id name}}';
 const SET_TEAMS = 'mutation($a:ID!,$t:[ID!]!){setAgentTeams(agentId:$a,teamIds:$t){id teamIds teams{id name}}}';

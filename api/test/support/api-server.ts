@@ -16,10 +16,13 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export const startTestServer = async (env: { adminEmail?: string; adminPassword?: string } = { adminEmail: 'owner@one.example', adminPassword: OWNER_PASSWORD }): Promise<TestServer> => {
+export const startTestServer = async (
+  env: { adminEmail?: string; adminPassword?: string } = { adminEmail: 'owner@one.example', adminPassword: OWNER_PASSWORD },
+  options: { sipPort?: number } = {},
+): Promise<TestServer> => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-api-'));
   const printed: string[] = [];
-  const server = await startServer({ port: 0, host: '127.0.0.1', dataDir, adminEmail: env.adminEmail, adminPassword: env.adminPassword, logLevel: process.env.DBG ? 'error' : 'silent' }, (text) => printed.push(text));
+  const server = await startServer({ port: 0, host: '127.0.0.1', dataDir, adminEmail: env.adminEmail, adminPassword: env.adminPassword, logLevel: process.env.DBG ? 'error' : 'silent', ...(options.sipPort === undefined ? {} : { sipPort: options.sipPort, sipHost: '127.0.0.1' }) }, (text) => printed.push(text));
   return {
     server,
     url: server.url,
@@ -112,4 +115,19 @@ export const subscribe = async (url: string, query: string, token: string, varia
     }
   };
   return { status: response.status, next, close: () => controller.abort() };
+};
+
+/** The seeded owner's session and organisation, as most API tests start. */
+export const signInOwner = async (test: TestServer): Promise<{ owner: string; organisationId: string }> => {
+  const owner = await login(test.url, 'owner@one.example', OWNER_PASSWORD);
+  const organisationId = (await gql(test.url, '{me{organisation{id}}}', {}, owner)).data?.me.organisation.id as string;
+  return { owner, organisationId };
+};
+
+/** An agent created by `owner` (agentInput with these overrides), signed in. */
+export const newSignedInAgent = async (test: TestServer, owner: string, overrides: Record<string, unknown> = {}): Promise<{ agentId: string; token: string }> => {
+  const input = agentInput(overrides);
+  const created = await gql(test.url, 'mutation($i:CreateAgentInput!){createAgent(input:$i){id}}', { i: input }, owner);
+  if (created.errors !== undefined) throw new Error(`createAgent failed: ${created.errors.map((e) => e.message).join('; ')}`);
+  return { agentId: created.data?.createAgent.id as string, token: await login(test.url, input.email, input.password) };
 };

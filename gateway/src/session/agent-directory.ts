@@ -4,6 +4,7 @@
  * name a transfer target. Events apply once each, in revision order per agent.
  */
 import { streamCategory, streamEntityId, type DomainEvent, type EventStore, type RecordedEvent } from '@cc/core';
+import { catchUpStreams } from './store-catch-up.ts';
 
 interface AgentEntry {
   organisationId: string;
@@ -12,8 +13,6 @@ interface AgentEntry {
   revision: number;
 }
 
-const PAGE = 500;
-
 export class AgentDirectory {
   readonly #agents = new Map<string, AgentEntry>();
   /** `${organisationId}|${extension}` -> agent id. */
@@ -21,14 +20,7 @@ export class AgentDirectory {
 
   /** Reads every agent event already in the store. */
   async catchUp(store: EventStore): Promise<void> {
-    let after = 0n;
-    for (;;) {
-      const page = await store.readAll({ after, maxCount: PAGE, streamPrefixes: ['agent-'] });
-      for (const event of page) this.apply(event);
-      const last = page.at(-1);
-      if (last === undefined || page.length < PAGE) return;
-      after = last.position;
-    }
+    await catchUpStreams(store, 'agent-', (event) => this.apply(event));
   }
 
   apply(recorded: RecordedEvent): void {

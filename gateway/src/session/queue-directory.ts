@@ -4,6 +4,7 @@
  * live feed and the catch-up read may overlap in any order.
  */
 import { streamCategory, streamEntityId, type DomainEvent, type EventStore, type RecordedEvent } from '@cc/core';
+import { catchUpStreams } from './store-catch-up.ts';
 
 export interface QueueAddress {
   queueId: string;
@@ -23,14 +24,7 @@ export class QueueDirectory {
 
   /** Reads every queue event already in the store. */
   async catchUp(store: EventStore): Promise<void> {
-    let after = 0n;
-    for (;;) {
-      const page = await store.readAll({ after, maxCount: 500, streamPrefixes: ['queue-'] });
-      for (const event of page) this.apply(event);
-      const last = page.at(-1);
-      if (last === undefined || page.length < 500) return;
-      after = last.position;
-    }
+    await catchUpStreams(store, 'queue-', (event) => this.apply(event));
   }
 
   apply(recorded: RecordedEvent): void {
