@@ -135,7 +135,10 @@ export interface SignallingPort {
   onIncomingCall(handler: (call: InboundCall) => InboundCallListener): void;
   /** Places a call to a SIP URI (a registered contact too: the request goes over its flow). */
   dial(target: string, options: DialOptions, listener: OutboundLegListener): OutboundLeg;
-  /** The contact an agent registered (WebRTC, phone bar), newest first; null when none is live. */
+  /**
+   * The contact an agent registered (WebRTC, phone bar), newest first; null when none is live.
+   * Dialling it rings the agent: the embedded edge forks to every live registration of the agent.
+   */
   registeredContact(agentId: string): string | null;
   /** Counts of live state, for leak checks and health. */
   stats(): Record<string, number>;

@@ -31,6 +31,7 @@ import {
   type TransactionUser,
 } from './transactions.ts';
 import { type Flow, SipTransport, type TransportName } from './transport.ts';
+import { ForkedLeg } from './forked-leg.ts';
 import { ReofferRefused } from '../signalling/signalling-port.ts';
 import { randomUUID } from 'node:crypto';
 
@@ -90,9 +91,31 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
   }
 
   dial(target: string, options: DialOptions, listener: OutboundLegListener): OutboundLeg {
+    const forks = this.#forkTargets(target);
+    if (forks.length > 1) {
+      // One Call-ID and From tag for every fork, as a forking proxy sends them: a phone that holds two
+      // of the bindings sees a merged request (RFC 3261 8.2.2.2) rather than ringing twice.
+      const dialog = { callId: randomUUID(), localTag: newTag() };
+      this.logger.info({ target, registrations: forks.length }, 'ringing every registration of the agent');
+      const leg = new ForkedLeg(forks, (contact, forkListener) => new OutboundSipLeg(this, contact, options, forkListener, dialog), listener);
+      leg.start();
+      return leg;
+    }
     const leg = new OutboundSipLeg(this, target, options, listener);
     leg.start();
     return leg;
+  }
+
+  /**
+   * A registered contact stands for its agent: every live binding of that agent is rung (the
+   * dialled one first). Bindings made after the INVITEs went out are not added to a ringing leg.
+   */
+  #forkTargets(target: string): string[] {
+    const registrar = this.registrar;
+    const binding = registrar?.bindingFor(target);
+    if (registrar === null || binding === undefined || binding === null) return [target];
+    const others = registrar.bindingsOf(binding.agentId).map((other) => other.contact).filter((contact) => contact !== target);
+    return [target, ...others];
   }
 
   registeredContact(agentId: string): string | null {
@@ -394,8 +417,10 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
   readonly #listener: OutboundLegListener;
   readonly #options: DialOptions;
   #cancelSent = false;
-  readonly #callId = randomUUID();
-  readonly #localTag = newTag();
+  /** The Reason header of our CANCEL, when there is one to give ("Call completed elsewhere"). */
+  #cancelReason: string | null = null;
+  readonly #callId: string;
+  readonly #localTag: string;
   readonly #flow: Flow | null;
   #remoteTag: string | null = null;
   #remoteTarget: string;
@@ -409,9 +434,12 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
   #endWanted = false;
   readonly #requests: DialogRequests | null;
 
-  constructor(edge: EmbeddedSipEdge, target: string, options: DialOptions, listener: OutboundLegListener) {
+  /** `dialog`: the Call-ID and From tag, shared by the forks of one agent leg; new ones otherwise. */
+  constructor(edge: EmbeddedSipEdge, target: string, options: DialOptions, listener: OutboundLegListener, dialog = { callId: randomUUID(), localTag: newTag() }) {
     this.#edge = edge;
     this.target = target;
+    this.#callId = dialog.callId;
+    this.#localTag = dialog.localTag;
     this.#remoteTarget = target;
     this.#options = options;
     this.#listener = listener;
@@ -476,9 +504,11 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
     });
   }
 
-  end(): void {
+  /** `reason`: a Reason header value for the CANCEL (a forked leg's losers); a BYE carries none. */
+  end(reason?: string): void {
     if (this.#state === 'ended') return;
     this.#endWanted = true;
+    if (reason !== undefined && !this.#cancelSent) this.#cancelReason = reason;
     if (this.#state === 'early') this.#cancel();
     else if (this.#state === 'confirmed') {
       this.#bye();
@@ -562,6 +592,7 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
     this.#cancelSent = true;
     const keep = (name: string) => invite.request.headers.filter(([header]) => header.toLowerCase() === name);
     const headers: OutgoingHeaders = [...keep('from'), ...keep('to'), ...keep('call-id'), ['CSeq', '1 CANCEL'], ['Max-Forwards', '70']];
+    if (this.#cancelReason !== null) headers.push(['Reason', this.#cancelReason]);
     this.#edge.layer.send({ method: 'CANCEL', uri: this.target, headers }, this.#flow, { response: () => undefined, failed: () => undefined }, invite.branch);
     invite.expectEnd();
   }

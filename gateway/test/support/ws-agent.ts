@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
-import { parseMessage, type SipRequest, type SipResponse } from '../../src/sip/message.ts';
+import { parseMessage, reasonPhrase, type SipRequest, type SipResponse } from '../../src/sip/message.ts';
 
 const token = (bytes = 6): string => randomBytes(bytes).toString('hex');
 const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
@@ -56,8 +56,11 @@ export class WsAgent {
   readonly contactUser = token(4);
   readonly viaHost = `${token(4)}.invalid`;
   readonly received: SipRequest[] = [];
-  /** What the agent does with an INVITE: answer after a delay, or nothing. */
-  answerInvites: { delayMs: number } | null = { delayMs: 100 };
+  /**
+   * What the agent does with an INVITE: ring (180) and answer after a delay (or refuse with
+   * `status`), only ring ('ring': a CANCEL then gets 200 and the INVITE 487, as JsSIP does), or nothing.
+   */
+  answerInvites: { delayMs: number; status?: number } | 'ring' | null = { delayMs: 100 };
   dialog: Dialog | null = null;
   readonly #socket: WebSocket;
   readonly #waiters: Array<{ match: (message: SipRequest | SipResponse) => boolean; resolve: (message: SipRequest | SipResponse) => void }> = [];
@@ -272,6 +275,12 @@ export class WsAgent {
     if (request.method === 'INVITE' && request.to.params.tag === undefined) {
       const answer = this.answerInvites;
       if (answer === null) return;
+      if (answer === 'ring' || (answer.status !== undefined && answer.status !== 200)) {
+        this.#ringing.set(request.via[0]?.params.branch ?? '', request);
+        this.#respond(request, 180, 'Ringing', [contact]);
+        if (answer !== 'ring' && answer.status !== undefined) setTimeout(() => this.refuse(request, answer.status ?? 486), answer.delayMs);
+        return;
+      }
       const localTag = token();
       this.dialog = {
         callId: request.callId,
@@ -291,5 +300,17 @@ export class WsAgent {
       return;
     }
     if (request.method === 'BYE' || request.method === 'INFO' || request.method === 'OPTIONS' || request.method === 'CANCEL') this.#respond(request, 200, 'OK');
+    const ringing = request.method === 'CANCEL' ? this.#ringing.get(request.via[0]?.params.branch ?? '') : undefined;
+    if (ringing !== undefined) this.refuse(ringing, 487);
+  }
+
+  /** INVITEs this agent let ring without answering, by branch. */
+  readonly #ringing = new Map<string, SipRequest>();
+
+  /** Refuses an INVITE still ringing here (486, 603, 487 after a CANCEL); nothing once it has a final response. */
+  refuse(invite: SipRequest, status: number): void {
+    const branch = invite.via[0]?.params.branch ?? '';
+    if (!this.#ringing.delete(branch)) return;
+    this.#respond(invite, status, reasonPhrase(status));
   }
 }
