@@ -7,11 +7,12 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { CoreLogger } from '@cc/core';
-import { sipCredentialsFromEnv, startGateway } from '@cc/gateway';
+import { type RunningGateway, sipCredentialsFromEnv, startGateway } from '@cc/gateway';
 import { streams } from '@cc/core';
 import { buildApp } from './app.ts';
 import { openPlatform, type Platform } from './platform.ts';
 import { seedIfEmpty } from './seed.ts';
+import type { GatewayControl } from './services.ts';
 
 export interface ServerConfig {
   port: number;
@@ -45,6 +46,8 @@ export interface RunningServer {
   app: FastifyInstance;
   platform: Platform;
   url: string;
+  /** The SIP edge, or null when it is off. */
+  gateway: RunningGateway | null;
   stop(): Promise<void>;
 }
 
@@ -77,8 +80,9 @@ export const startServer = async (config: ServerConfig, print: (text: string) =>
         },
       })
     : null;
+  const gatewayControl: GatewayControl = { sendDtmf: null };
   const app = await buildApp({
-    services: { ...platform, now: () => platform.core.now(), publicUrl, sip, dataDir: config.dataDir },
+    services: { ...platform, now: () => platform.core.now(), publicUrl, sip, dataDir: config.dataDir, gateway: gatewayControl },
     logger: { level: config.logLevel ?? 'info' },
     // The gateway writes call recordings there (see startGateway's dataDir).
     recordingsDir: path.join(config.dataDir, 'recordings'),
@@ -102,10 +106,13 @@ export const startServer = async (config: ServerConfig, print: (text: string) =>
           ...(sip === null ? {} : { credentials: sip }),
         });
   if (gateway !== null) app.log.info({ udpPort: gateway.udpPort, tcpPort: gateway.tcpPort, webSocketPath: gateway.webSocketPath }, 'SIP edge started');
+  const sendDtmf = gateway?.sendDtmf;
+  if (sendDtmf !== undefined) gatewayControl.sendDtmf = (callId, digits) => sendDtmf(callId, digits);
   return {
     app,
     platform,
     url,
+    gateway,
     async stop() {
       await gateway?.stop();
       await app.close();

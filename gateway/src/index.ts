@@ -18,6 +18,7 @@ import { SipCredentials as SipCredentialsClass } from './registrar/sip-credentia
 import { type RunningMedia, startMedia } from './media/media-setup.ts';
 import { CallRecordings, recordingSpoolOf } from './recording/call-recordings.ts';
 import { parseRecordingPolicy, type RecordingPolicy } from './recording/recording-policy.ts';
+import { freeSwitchSettingsFrom, startFreeSwitchMedia } from './fsmrf/fsmrf-setup.ts';
 
 export type { SignallingPort, InboundCall, OutboundLeg } from './signalling/signalling-port.ts';
 export { TrustedPeers } from './session/trusted-peers.ts';
@@ -31,6 +32,10 @@ export { CallRecordings, CallRecording, recordingsDirOf, type StoredRecording } 
 export { parseRecordingPolicy, type RecordingPolicy } from './recording/recording-policy.ts';
 export { renderRecording, type RenderedRecording } from './recording/pcap-to-wav.ts';
 export { CallNotHere } from './session/sip-gateway.ts';
+export { FsmrfMedia } from './fsmrf/fsmrf-media.ts';
+export { freeSwitchSettingsFrom, startFreeSwitchMedia, FreeSwitchSettingError, type FreeSwitchSettings } from './fsmrf/fsmrf-setup.ts';
+export { BrowserOfferNotAnchored, FreeSwitchCommandError, FreeSwitchEndpointError, FreeSwitchUnreachable, InvalidDigits, NoFreeSwitchChannel } from './fsmrf/fsmrf-errors.ts';
+export { NoAnchoredMedia } from './media/call-media.ts';
 
 /** SIP credentials from the environment: SIP_DOMAIN, SIP_WS_URL (else from the public URL), SIP_CREDENTIAL_SECRET. */
 export const sipCredentialsFromEnv = (
@@ -107,7 +112,7 @@ export interface RunningGateway {
   media: RunningMedia;
   /** Live state counts (dialogs, transactions, calls), for health and leak checks. */
   stats(): Record<string, number>;
-  /** RFC 4733 digits to a call's caller (the agent's dial pad): throws CallNotHere, or when the call's media is not anchored. */
+  /** RFC 4733 digits to a call's caller (the agent's dial pad): throws CallNotHere, or NoAnchoredMedia when the call's media is not anchored. */
   sendDtmf?(callId: string, digits: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -194,7 +199,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
   };
 };
 
-/** Production signalling: drachtio-server (DRACHTIO_HOST, DRACHTIO_PORT, DRACHTIO_SECRET) through drachtio-srf. */
+/** Production signalling: drachtio-server (DRACHTIO_HOST, DRACHTIO_PORT, DRACHTIO_SECRET) through drachtio-srf; media on FreeSWITCH when FREESWITCH_HOST is set (gateway/src/fsmrf). */
 const startDrachtioGateway = async (options: GatewayOptions, logger: CoreLogger): Promise<RunningGateway> => {
   const require = createRequire(import.meta.url);
   const Srf = require('drachtio-srf') as new () => SrfLike;
@@ -205,17 +210,31 @@ const startDrachtioGateway = async (options: GatewayOptions, logger: CoreLogger)
   const trustedPeers =
     typeof options.trustedPeers === 'string' || options.trustedPeers === undefined ? TrustedPeers.parse(options.trustedPeers ?? process.env.SIP_TRUSTED_PEERS) : new TrustedPeers(options.trustedPeers);
   const trunk = options.trunkUri === undefined ? (process.env.SIP_TRUNK_URI ?? null) : options.trunkUri;
-  const gateway = new SipGateway({ cc: options.cc, port, trustedPeers, trunkUri: trunk === null || trunk.trim() === '' ? null : trunk.trim(), transferFrom: transferFromOf(options), logger, credentials: options.credentials ?? null, outboundFrom: outboundFromOf(options) });
+  // Media on FreeSWITCH through drachtio-fsmrf (FREESWITCH_HOST); without it the SDP goes through as it is.
+  const freeswitch = freeSwitchSettingsFrom(process.env);
+  const earlyMedia = options.earlyMedia ?? process.env.SIP_EARLY_MEDIA?.trim().toLowerCase() !== 'off';
+  const recordingPolicy = parseRecordingPolicy(options.recordCalls ?? process.env.RECORD_CALLS);
+  const fsMedia =
+    freeswitch === null
+      ? null
+      : await startFreeSwitchMedia({ srf, settings: freeswitch, logger, cc: options.cc, recordingPolicy, ...(options.mediaDir === undefined ? {} : { mediaDir: options.mediaDir }), ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }) }).catch(async (error: unknown) => {
+          await port.close();
+          throw error;
+        });
+  const fsSession = fsMedia === null ? {} : { media: fsMedia.media, recordings: fsMedia.recordings, callerMedia: earlyMedia ? fsMedia.callerMedia : null };
+  const gateway = new SipGateway({ cc: options.cc, port, trustedPeers, trunkUri: trunk === null || trunk.trim() === '' ? null : trunk.trim(), transferFrom: transferFromOf(options), logger, credentials: options.credentials ?? null, outboundFrom: outboundFromOf(options), ...fsSession });
   await gateway.start();
   return {
     udpPort: 0,
     tcpPort: 0,
     webSocketPath: null,
-    // Production media is FreeSWITCH behind drachtio-server (drachtio-fsmrf), not this anchor.
-    media: { setting: { kind: 'off' }, port: null, client: null, daemon: null, stop: () => Promise.resolve() },
-    stats: () => ({ ...port.stats(), calls: gateway.activeCalls }),
+    // FreeSWITCH's channels when FREESWITCH_HOST is set; otherwise no anchor (signalling only).
+    media: fsMedia?.running ?? { setting: { kind: 'off' }, port: null, client: null, daemon: null, stop: () => Promise.resolve() },
+    stats: () => ({ ...port.stats(), calls: gateway.activeCalls, ...(fsMedia === null ? {} : { mediaCalls: fsMedia.media.calls.activeCalls }) }),
+    sendDtmf: (callId, digits) => gateway.sendDtmf(callId, digits),
     stop: async () => {
       gateway.stop();
+      await fsMedia?.running.stop();
       await port.close();
     },
   };

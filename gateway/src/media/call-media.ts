@@ -8,6 +8,17 @@ import type { CoreLogger } from '@cc/core';
 import type { MediaEndpointKind, MediaLeg, MediaPort, MediaSide } from './media-port.ts';
 import type { CallerAnchor } from './caller-anchor.ts';
 
+/** DTMF (or other media) asked of a call whose caller media does not pass through the media server. */
+export class NoAnchoredMedia extends Error {
+  readonly callId: string;
+
+  constructor(callId: string) {
+    super(`call ${callId} has no anchored media to send DTMF on (browser to browser, or media off)`);
+    this.name = 'NoAnchoredMedia';
+    this.callId = callId;
+  }
+}
+
 /** The kind of party a SIP target is: a WebSocket contact is a browser. */
 export const endpointKindOf = (target: string): MediaEndpointKind => (/;transport=wss?\b/i.test(target) ? 'webrtc' : 'sip');
 
@@ -68,9 +79,9 @@ export class CallMedia {
     await this.#anchor.stopPlaying(this.callId, to).catch((error: unknown) => this.#logger.debug({ callId: this.callId, to, err: (error as Error).message }, 'stop media refused'));
   }
 
-  /** Sends RFC 4733 digits to one side; throws when there is no anchored media to carry them. */
+  /** Sends RFC 4733 digits to one side; throws NoAnchoredMedia when there is no anchored media to carry them. */
   async playDtmf(to: MediaSide, digits: string): Promise<void> {
-    if (this.#anchor === null || !this.anchoredEarly) throw new Error(`call ${this.callId} has no anchored media to send DTMF on`);
+    if (this.#anchor === null || !this.anchoredEarly) throw new NoAnchoredMedia(this.callId);
     await this.#anchor.playDtmf(this.callId, to, digits);
   }
 

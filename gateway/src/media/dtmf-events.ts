@@ -33,7 +33,14 @@ export const detectedDigitOf = (datagram: Buffer): DetectedDigit | null => {
   return { callId: callid, side, digit };
 };
 
-export class DtmfReports {
+/** Detected digits as the call sessions follow them, whichever media server detects them (rtpengine here, FreeSWITCH in gateway/src/fsmrf). */
+export interface DigitReports {
+  onDigit(listener: (digit: DetectedDigit) => void): () => void;
+  /** The gateway is about to inject these digits as if `side` sent them: a report of them is not the party's. */
+  expectInjected(callId: string, side: MediaSide, digits: string): void;
+}
+
+export class DtmfReports implements DigitReports {
   readonly port: number;
   readonly #socket: dgram.Socket;
   readonly #listeners = new Set<(digit: DetectedDigit) => void>();

@@ -16,7 +16,8 @@ import { type CallerAnchor, RtpengineCallerAnchor } from './caller-anchor.ts';
 import { DtmfReports } from './dtmf-events.ts';
 import { type ToneFiles, writeToneFiles } from './tone-files.ts';
 
-export type MediaSetting = { kind: 'off' } | { kind: 'embedded' } | { kind: 'remote'; host: string; port: number };
+/** rtpengine's settings (RTPENGINE), or FreeSWITCH's event socket when the drachtio path anchors media there (gateway/src/fsmrf). */
+export type MediaSetting = { kind: 'off' } | { kind: 'embedded' } | { kind: 'remote'; host: string; port: number } | { kind: 'freeswitch'; host: string; port: number };
 
 /** A RTPENGINE value that is none of the accepted forms. */
 export class MediaSettingError extends Error {

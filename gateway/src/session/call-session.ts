@@ -5,7 +5,8 @@
  * answer is anchored on it on the way (CallMedia), except browser to browser, which stays direct.
  * Agents are reached at their external URI (External, Mobile) or at their live registration
  * (WebRTC, phone bar). Re-offers (hold, resume) are relayed to the other leg and turn into the
- * core's HoldCall / ResumeCall; DTMF becomes ReceiveDtmf.
+ * core's HoldCall / ResumeCall; DTMF becomes ReceiveDtmf, and an agent's SIP INFO digits are also
+ * played to an anchored caller as RFC 4733 events (an IVR the agent navigates hears them).
  *
  * Everything a session does runs one step at a time (SIP callbacks and core events alike), and its
  * reaction to core events is level-triggered: after each event the legs the call's state no longer
@@ -14,15 +15,15 @@
 import { type CallChannel, type CallState, type CommandContext, type ContactCenter, type CoreLogger, isDomainError, type RecordedEvent, streams } from '@cc/core';
 import { type InboundCall, type LegEnd, type OutboundLeg, ReofferRefused, type SignallingPort } from '../signalling/signalling-port.ts';
 import { describesMedia, isHoldOffer } from './session-description.ts';
-import { CallMedia, endpointKindOf } from '../media/call-media.ts';
+import { CallMedia, endpointKindOf, NoAnchoredMedia } from '../media/call-media.ts';
 import type { MediaPort, MediaSide } from '../media/media-port.ts';
 import type { CallerAnchor } from '../media/caller-anchor.ts';
-import type { DtmfReports } from '../media/dtmf-events.ts';
+import type { DigitReports } from '../media/dtmf-events.ts';
 import { mediaFileFor, type ToneFiles } from '../media/tone-files.ts';
 import { AgentDirectory } from './agent-directory.ts';
 import { CallTransfers, ringingOfferIds, type TransferSettings } from './call-transfer.ts';
 import { QueueDirectory } from './queue-directory.ts';
-import type { CallRecording, CallRecordings } from '../recording/call-recordings.ts';
+import type { CallRecorder, RecordingInProgress } from '../recording/call-recorder.ts';
 
 export interface SessionDependencies {
   cc: ContactCenter;
@@ -37,11 +38,11 @@ export interface SessionDependencies {
   /** The ringback and hold music files and the folder of queues' own files. */
   tones?: ToneFiles | null;
   /** Digits rtpengine detects; told about digits the gateway injects so they are not taken for the party's. */
-  dtmfReports?: DtmfReports | null;
+  dtmfReports?: DigitReports | null;
   /** Transfers: calling number for external ones, and the directories a REFER's target is looked up in. */
   transfer?: TransferSettings;
   /** Call recording (RECORD_CALLS, the queue's recordCalls); null or absent: no recording. */
-  recordings?: CallRecordings | null;
+  recordings?: CallRecorder | null;
   /** Called once the caller and every agent leg have ended. */
   finished(session: CallSession): void;
 }
@@ -82,7 +83,7 @@ export class CallSession {
   readonly #media: CallMedia;
   readonly #transfers: CallTransfers;
   /** The call's recording, from its first connection; null when it is not recorded. */
-  #recording: Promise<CallRecording | null> | null = null;
+  #recording: Promise<RecordingInProgress | null> | null = null;
 
   constructor(deps: SessionDependencies, callId: string, organisationId: string, caller: InboundCall, correlationId: string) {
     this.#deps = deps;
@@ -93,7 +94,7 @@ export class CallSession {
     this.#media = new CallMedia(deps.media ?? null, callId, caller.source.transport === 'ws' ? 'webrtc' : 'sip', deps.logger, deps.tones === null || deps.tones === undefined ? null : (deps.anchor ?? null));
     const transfer = deps.transfer ?? { transferFrom: null, queues: new QueueDirectory(), agents: new AgentDirectory() };
     this.#transfers = new CallTransfers(
-      { cc: deps.cc, port: deps.port, logger: deps.logger, trunkUri: deps.trunkUri, settings: transfer },
+      { cc: deps.cc, port: deps.port, logger: deps.logger, trunkUri: deps.trunkUri, settings: transfer, tones: deps.tones ?? null },
       {
         callId,
         organisationId,
@@ -103,6 +104,8 @@ export class CallSession {
         offerFor: async (legId, target) => (caller.offer === null ? null : this.#media.offerFor(legId, endpointKindOf(target), caller.offer)),
         answerFrom: (legId, sdp) => this.#media.answerFrom(legId, sdp),
         legEnded: (legId) => this.#media.endLeg(legId),
+        playToCaller: (file) => this.#media.play('caller', file),
+        stopPlayingToCaller: () => this.#media.stopPlaying('caller'),
       },
     );
   }
@@ -192,12 +195,45 @@ export class CallSession {
     return this.#relayReoffer('caller', connected, connected.leg as OutboundLeg, sdp);
   }
 
-  /** DTMF from either side. */
+  /** DTMF from either side, as the media server detected it or as SIP INFO: recorded in the core. */
   dtmf(from: 'caller' | 'agent', digits: string): void {
     this.step(async () => {
-      this.#deps.logger.debug({ callId: this.callId, from, digits }, 'dtmf received');
-      await this.#tolerate(this.#deps.cc.execute('call', this.callId, { type: 'ReceiveDtmf', data: { digits, from, at: this.#deps.cc.now() } }, this.#context));
+      await this.#recordDtmf(from, digits);
     });
+  }
+
+  /**
+   * Digits the agent's phone sent as SIP INFO: recorded, then played to the caller as RFC 4733
+   * events, since INFO never reaches the caller's media. Digits the phone sends in its RTP need no
+   * relay (the media server forwards them) and arrive through `dtmf`.
+   */
+  #agentInfoDtmf(digits: string): void {
+    this.step(async () => {
+      if (!(await this.#recordDtmf('agent', digits))) return;
+      if (!this.#media.anchoredEarly) {
+        this.#deps.logger.debug({ callId: this.callId, digits }, "agent DTMF not relayed: the caller's media is not anchored (browser to browser, or media off)");
+        return;
+      }
+      try {
+        await this.sendDtmf(digits);
+      } catch (error) {
+        // The media server refuses while the agent's phone has sent no audio yet (nothing to inject the events into).
+        if (!(error instanceof NoAnchoredMedia)) this.#deps.logger.warn({ callId: this.callId, digits, err: (error as Error).message }, 'agent DTMF could not be played to the caller');
+      }
+    });
+  }
+
+  /** ReceiveDtmf; false when the core refused it (the call is not in a state that takes key presses). */
+  async #recordDtmf(from: 'caller' | 'agent', digits: string): Promise<boolean> {
+    this.#deps.logger.debug({ callId: this.callId, from, digits }, 'dtmf received');
+    try {
+      await this.#deps.cc.execute('call', this.callId, { type: 'ReceiveDtmf', data: { digits, from, at: this.#deps.cc.now() } }, this.#context);
+      return true;
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      this.#deps.logger.debug({ callId: this.callId, code: error.code }, 'dtmf refused: call moved on');
+      return false;
+    }
   }
 
   callerLeft(why: LegEnd): void {
@@ -286,7 +322,7 @@ export class CallSession {
         refused: (status) => this.step(() => this.#agentRefused(entry, status)),
         ended: (why) => this.step(() => this.#agentHungUp(entry, why)),
         reoffered: (sdp) => this.#reofferFromAgent(entry, sdp),
-        dtmf: (digits) => this.dtmf('agent', digits),
+        dtmf: (digits) => this.#agentInfoDtmf(digits),
         referred: (referTo, progress) => this.#transfers.referred(entry.agentId, referTo, progress),
       },
     );

@@ -12,6 +12,8 @@
  *   transfer (FailTransfer) and the caller stays with the agent.
  * - a REFER from an agent's phone becomes the matching RequestTransfer; its outcome goes back as the
  *   REFER's NOTIFY (200, or the failure's status).
+ * While the caller waits (the target rings, or it waits in the new queue) an anchored caller hears
+ * ringback, or the queue's announcement / music on hold, until someone answers or the transfer fails.
  * Every callback runs through the session's steps, so it is ordered with the core's events.
  */
 import { type CallState, type CommandContext, type ContactCenter, type CoreLogger, type DomainEvent, isDomainError, type RecordedEvent, streams, type TransferTarget } from '@cc/core';
@@ -28,6 +30,7 @@ import { parseUri, uriUser } from '../sip/message.ts';
 import type { AgentDirectory } from './agent-directory.ts';
 import type { QueueDirectory } from './queue-directory.ts';
 import { describesMedia } from './session-description.ts';
+import { mediaFileFor, type ToneFiles } from '../media/tone-files.ts';
 
 /** How the gateway is set up for transfers (shared by every session). */
 export interface TransferSettings {
@@ -53,6 +56,9 @@ export interface TransferSession {
   answerFrom(legId: string, sdp: string): Promise<string>;
   /** Leg `legId` has ended (its media anchoring may go). */
   legEnded(legId: string): void;
+  /** Plays a file to the caller, looped until stopped; does nothing when the caller's media is not anchored. */
+  playToCaller(file: string): Promise<void>;
+  stopPlayingToCaller(): Promise<void>;
 }
 
 export interface CallTransferDependencies {
@@ -62,6 +68,8 @@ export interface CallTransferDependencies {
   /** Where E.164 numbers go (sip:host:port), or null: external transfers then fail at once. */
   trunkUri: string | null;
   settings: TransferSettings;
+  /** Ringback and the queues' files for a waiting caller; null: the caller hears whatever it heard. */
+  tones: ToneFiles | null;
 }
 
 interface ExternalLeg {
@@ -120,6 +128,8 @@ export class CallTransfers {
   readonly #refers = new Map<string, PendingRefer>();
   /** The far end's status when an external transfer failed, for the REFER's NOTIFY. */
   readonly #failures = new Map<string, number>();
+  /** What the caller is played while a transfer keeps it waiting (a file), or null. */
+  #waitingMedia: string | null = null;
 
   constructor(deps: CallTransferDependencies, session: TransferSession) {
     this.#deps = deps;
@@ -181,6 +191,7 @@ export class CallTransfers {
     const ended = call.status === 'done' || call.status === 'wrap-up';
     if (external !== null && external.state === 'dialling' && call.transfer?.transferId !== external.transferId) this.#endExternal(external);
     if (external !== null && external.state === 'connected' && ended) this.#endExternal(external);
+    await this.#playWhileWaiting(call);
   }
 
   /** A REFER from the phone of `agentId`: resolves once the core took the transfer (202), rejects with ReferRefused. */
@@ -230,6 +241,40 @@ export class CallTransfers {
       if (call.status === 'done' || call.status === 'wrap-up') this.#finishRefer(transferId, 487, 'Request Terminated');
       else if (call.connectedAgentId !== refer.fromAgentId) this.#finishRefer(transferId, 200, 'OK');
     }
+  }
+
+  /**
+   * Level-triggered from the call's state: an answered caller whose transfer is ringing hears
+   * ringback; one requeued by a transfer hears its new queue's announcement, else its music on hold
+   * (the built-in melody by default). Anything else (answered, failed back to the agent, ended)
+   * stops it. A first-time caller's waiting media is the session's early media, not this.
+   */
+  async #playWhileWaiting(call: CallState): Promise<void> {
+    const tones = this.#deps.tones;
+    if (tones === null || !this.#callerAnswered || this.#session.caller.ended) return;
+    let wanted: string | null = null;
+    if (call.transfer !== null && call.status === 'connected') wanted = tones.ringback;
+    else if ((call.status === 'waiting' || call.status === 'ringing') && call.queueId !== null) {
+      const { state: queue } = await this.#deps.cc.states.queues.load(streams.queue(call.queueId));
+      const announcement = queue.settings?.announcement ?? null;
+      const music = queue.settings?.musicOnHold ?? null;
+      // A setting naming a file outside the media folder (refused: null) falls back to the built-in melody.
+      wanted = (announcement === null ? mediaFileFor(tones, music, 'hold') : mediaFileFor(tones, announcement, 'ringback')) ?? tones.hold;
+    }
+    if (wanted === this.#waitingMedia) return;
+    await this.#stopWaitingMedia();
+    this.#waitingMedia = wanted;
+    if (wanted !== null) {
+      this.#deps.logger.debug({ callId: this.#session.callId, file: wanted }, 'caller waits during a transfer: playing');
+      await this.#session.playToCaller(wanted);
+    }
+  }
+
+  /** Stops what the caller was played while waiting (whenever it was on: the session also stops it when a phone answers). */
+  async #stopWaitingMedia(): Promise<void> {
+    if (this.#waitingMedia === null) return;
+    this.#waitingMedia = null;
+    await this.#session.stopPlayingToCaller();
   }
 
   #finishRefer(transferId: string, status: number, reason: string): void {
@@ -322,6 +367,7 @@ export class CallTransfers {
       return;
     }
     entry.state = 'connected';
+    await this.#stopWaitingMedia();
     await this.bridgeCaller(callerSdp);
   }
 

@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { type ContactCenter, type CoreLogger, type RecordedEvent, streamCategory, streamEntityId } from '@cc/core';
 import type { InboundCall, InboundCallListener, SignallingPort } from '../signalling/signalling-port.ts';
 import type { MediaPort } from '../media/media-port.ts';
-import type { CallRecordings } from '../recording/call-recordings.ts';
+import type { CallRecorder } from '../recording/call-recorder.ts';
 import type { CallerAnchor } from '../media/caller-anchor.ts';
-import type { DtmfReports } from '../media/dtmf-events.ts';
+import type { DigitReports } from '../media/dtmf-events.ts';
 import type { ToneFiles } from '../media/tone-files.ts';
 import { AgentDirectory } from './agent-directory.ts';
 import type { SipCredentials } from '../registrar/sip-credentials.ts';
@@ -34,14 +34,14 @@ export interface SipGatewayOptions {
   /** Agents' SIP credentials: with them agents may dial out from their phones (digest on INVITE). */
   credentials?: SipCredentials | null;
   /** Call recording on the media anchor; null or absent: calls are not recorded. */
-  recordings?: CallRecordings | null;
+  recordings?: CallRecorder | null;
   /** Caller id on outbound calls (SIP_OUTBOUND_FROM); null: the queue's number, else anonymous. */
   outboundFrom?: string | null;
   /**
    * Anchoring SIP callers once per call (early media with ringback or the queue's announcement,
    * music on hold, DTMF both ways): the anchor and its tone files; absent: legs anchored per agent only.
    */
-  callerMedia?: { anchor: CallerAnchor; tones: ToneFiles; dtmf: DtmfReports | null } | null;
+  callerMedia?: { anchor: CallerAnchor; tones: ToneFiles; dtmf: DigitReports | null } | null;
 }
 
 /** sendDtmf for a call this gateway does not carry (ended, or on another gateway). */
