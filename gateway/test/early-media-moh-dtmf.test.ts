@@ -6,71 +6,15 @@
  * DtmfReceived; a hold from the console plays music to the caller while the agent sends nothing;
  * sendDtmf reaches the caller as telephone-event packets.
  */
-import dgram from 'node:dgram';
 import { streamEntityId } from '@cc/core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
 import { eventually, externalAgent, onlyCall, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
+import { anchorPortOf, CallerRtp, streamAudio } from './support/caller-rtp.ts';
 import { killAllSipp, sipp } from './support/sipp.ts';
 
 const missing = rtpengineMissing();
 if (missing !== null) console.warn(`early-media-moh-dtmf: skipped: ${missing}`);
-
-const TELEPHONE_EVENT = 101;
-
-/** The caller's RTP endpoint: counts what arrives and reads telephone-events (RFC 4733). */
-class CallerRtp {
-  readonly socket = dgram.createSocket('udp4');
-  packets = 0;
-  /** The port rtpengine sends the caller's media from (symmetric RTP: the one it listens on). */
-  anchorPort = 0;
-  readonly events: number[] = [];
-
-  async open(): Promise<number> {
-    await new Promise<void>((resolve) => this.socket.bind(0, '127.0.0.1', () => resolve()));
-    this.socket.on('message', (packet, from) => {
-      if (packet.length < 12) return;
-      this.packets += 1;
-      if (this.anchorPort === 0) this.anchorPort = from.port;
-      const payloadType = (packet[1] ?? 0) & 0x7f;
-      const end = ((packet[13] ?? 0) & 0x80) !== 0;
-      // One event, counted at its first end packet (the end is sent three times).
-      if (payloadType === TELEPHONE_EVENT && end && this.events.at(-1) !== -1) this.events.push(packet[12] ?? -1, -1);
-      else if (payloadType === TELEPHONE_EVENT && !end && this.events.at(-1) === -1) this.events.pop();
-    });
-    return this.socket.address().port;
-  }
-
-  digits(): string {
-    return this.events.filter((event) => event >= 0).map((event) => '0123456789*#'[event] ?? '?').join('');
-  }
-
-  /** Sends one digit as RFC 4733 events: three updates, then three end packets, one timestamp. */
-  async sendDigit(event: number, to: number): Promise<void> {
-    const ssrc = 0x5a5a0001;
-    let sequence = 1000 + Math.floor(Math.random() * 1000);
-    const timestamp = 160 * sequence;
-    for (let i = 0; i < 6; i += 1) {
-      const end = i >= 3;
-      const packet = Buffer.alloc(16);
-      packet[0] = 0x80;
-      packet[1] = TELEPHONE_EVENT | (i === 0 ? 0x80 : 0);
-      packet.writeUInt16BE(sequence & 0xffff, 2);
-      packet.writeUInt32BE(timestamp, 4);
-      packet.writeUInt32BE(ssrc, 8);
-      packet[12] = event;
-      packet[13] = (end ? 0x80 : 0) | 10;
-      packet.writeUInt16BE(Math.min(i + 1, 4) * 160, 14);
-      sequence += 1;
-      this.socket.send(packet, to, '127.0.0.1');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.socket.close(() => resolve()));
-  }
-}
 
 describe.skipIf(missing !== null)(`a SIP caller hears ringback, music on hold and DTMF through rtpengine${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
   let platform: Platform | null = null;
@@ -141,32 +85,17 @@ describe.skipIf(missing !== null)(`a SIP caller hears ringback, music on hold an
     // agent's stream, which a real phone always sends; sipp's does not, so this test stands in for it.
     const client = gateway.media.client;
     if (client === null) throw new Error('the gateway started without its ng client');
-    const query = await client.query({ 'call-id': callId });
-    // tags -> the agent side's party -> its first stream's local port (where the phone sends).
-    const agentParty = (query.tags as Record<string, { medias?: Array<{ streams?: Array<Record<string, unknown>> }> }>)[`a.${callId}`];
-    const agentPort = Number(agentParty?.medias?.[0]?.streams?.[0]?.['local port']);
+    const agentPort = await anchorPortOf(client, callId, `a.${callId}`);
     expect(agentPort).toBeGreaterThan(0);
-    const agentAudio = dgram.createSocket('udp4');
-    let sequence = 1;
-    const talking = setInterval(() => {
-      const packet = Buffer.alloc(172, 0xff);
-      packet[0] = 0x80;
-      packet[1] = 0;
-      packet.writeUInt16BE(sequence, 2);
-      packet.writeUInt32BE(sequence * 160, 4);
-      packet.writeUInt32BE(0x0a9e0001, 8);
-      sequence += 1;
-      agentAudio.send(packet, agentPort, '127.0.0.1');
-    }, 20);
+    const agentAudio = streamAudio(agentPort);
     try {
-      await eventually(() => expect(sequence).toBeGreaterThan(10));
+      await eventually(() => expect(agentAudio.sent()).toBeGreaterThan(10));
       const sendDtmf = gateway.sendDtmf;
       if (sendDtmf === undefined) throw new Error('the gateway offers no sendDtmf');
       await sendDtmf(callId, '7');
       await eventually(() => expect(rtp?.digits()).toBe('7'), 20_000);
     } finally {
-      clearInterval(talking);
-      agentAudio.close();
+      agentAudio.stop();
     }
     // Injected digits are not taken for the agent's own.
     expect((await onlyCall(cc)).filter((event) => event.type === 'DtmfReceived')).toHaveLength(2);

@@ -35,6 +35,28 @@ export class CallerRtp {
     return this.events.filter((event) => event >= 0).map((event) => '0123456789*#'[event] ?? '?').join('');
   }
 
+  /** Sends one digit as RFC 4733 events: three updates, then three end packets, one timestamp. */
+  async sendDigit(event: number, to: number): Promise<void> {
+    const ssrc = 0x5a5a0001;
+    let sequence = 1000 + Math.floor(Math.random() * 1000);
+    const timestamp = 160 * sequence;
+    for (let i = 0; i < 6; i += 1) {
+      const end = i >= 3;
+      const packet = Buffer.alloc(16);
+      packet[0] = 0x80;
+      packet[1] = TELEPHONE_EVENT | (i === 0 ? 0x80 : 0);
+      packet.writeUInt16BE(sequence & 0xffff, 2);
+      packet.writeUInt32BE(timestamp, 4);
+      packet.writeUInt32BE(ssrc, 8);
+      packet[12] = event;
+      packet[13] = (end ? 0x80 : 0) | 10;
+      packet.writeUInt16BE(Math.min(i + 1, 4) * 160, 14);
+      sequence += 1;
+      this.socket.send(packet, to, '127.0.0.1');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }
