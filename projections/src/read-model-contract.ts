@@ -215,6 +215,8 @@ export interface AgentListRow {
   description: string | null;
   voicemail: boolean;
   status: 'online' | 'offline' | 'break' | 'meeting' | 'education';
+  /** Why the agent is in this status (Break: "Lunch"), or null. */
+  statusReason: string | null;
   disabled: boolean;
   locked: boolean;
   queueIds: string[];

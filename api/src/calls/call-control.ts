@@ -10,6 +10,8 @@ import { badInput, forbidden } from '../errors.ts';
 import { contextOf } from '../management/agent-admin.ts';
 import { settle, type Services } from '../services.ts';
 
+export const MAX_STATUS_REASON_LENGTH = 60;
+
 export type CallAction = 'answer' | 'decline' | 'hold' | 'resume' | 'hangup';
 
 export class CallControl {
@@ -32,6 +34,10 @@ export class CallControl {
 
   async setStatus(viewer: Viewer, agentId: string | null | undefined, status: AgentStatus, reason: string | null): Promise<string> {
     const acting = this.actingAgent(viewer, agentId, 'setAnyAgentStatus');
+    // A reason is a short label on the supervisor's board (the console checks the same limit).
+    if (reason !== null && reason.trim().length > MAX_STATUS_REASON_LENGTH) {
+      throw badInput(`A status reason has at most ${MAX_STATUS_REASON_LENGTH} characters (this one has ${reason.trim().length}).`, 'reason');
+    }
     await this.#agentOf(viewer, acting);
     const { core } = this.#services;
     const result = await core.execute('agent', acting, { type: 'SetAgentStatus', data: { status, reason, at: core.now() } }, contextOf(viewer));

@@ -65,7 +65,7 @@ export const agentViewFromRow = (organisationId: string, row: AgentListRow): Age
   voicemail: row.voicemail,
   wrapUpSeconds: null,
   status: row.status,
-  statusReason: null,
+  statusReason: row.statusReason,
   disabled: row.disabled,
   locked: row.locked,
   queueIds: row.queueIds,

@@ -17,6 +17,7 @@ interface Row {
   description: string | null;
   voicemail: number;
   status: AgentListRow['status'];
+  status_reason: string | null;
   disabled: number;
   locked: number;
   created_at: string;
@@ -74,6 +75,7 @@ export const agentList = (db: DatabaseSync, organisationId: string, query: Agent
       description: row.description,
       voicemail: row.voicemail === 1,
       status: row.status,
+      statusReason: row.status_reason,
       disabled: row.disabled === 1,
       locked: row.locked === 1,
       queueIds: memberships.get(row.agent_id) ?? [],

@@ -63,6 +63,13 @@ export const wrapUpEndsAt = (call: Call, agentId: string, agentWrapUpSeconds: nu
   return endsAt;
 };
 
+/** The longest single wrap-up extension the core allows (MAX_EXTENSION_SECONDS in core/src/domain/call). */
+export const WRAP_UP_HOLD_SECONDS = 600;
+
+/** The agent asked for "More time": an extension by the longest the core allows holds the wrap-up open. */
+export const wrapUpHeldOpen = (call: Call, agentId: string): boolean =>
+  call.timeline.some((entry) => entry.type === 'WrapUpExtended' && entry.agentId === agentId && Number(/by (\d+) s/.exec(entry.description)?.[1] ?? 0) >= WRAP_UP_HOLD_SECONDS);
+
 /** The last transfer outcome the agent should see while still on the call ("rejected by …"). */
 export const transferNoticeOf = (call: Call, agentId: string): string | null => {
   let requested = false;

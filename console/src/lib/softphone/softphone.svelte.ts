@@ -10,7 +10,7 @@ import type { RTCSession } from 'jssip/lib/RTCSession';
 import type { RTCSessionEvent, UA } from 'jssip/lib/UA';
 import { codeOf, graphql, messageOf } from '../api/graphql';
 import type { AgentStatus, CallOffer } from '../api/types';
-import { connection } from '../stores/connection.svelte';
+import { connection, PHONE_FEED } from '../stores/connection.svelte';
 import { session } from '../stores/session.svelte';
 import { workspace, type PhoneLegs } from '../stores/workspace.svelte';
 import { CallMedia, type DtmfTransport } from './call-media.svelte';
@@ -36,7 +36,6 @@ interface SipCredentials {
   realm: string;
 }
 
-const FEED = 'sip-edge';
 const HEARTBEAT_MS = 30_000;
 /** How long Answer waits for the gateway's INVITE before answering through GraphQL instead. */
 const INVITE_GRACE_MS = 4000;
@@ -153,15 +152,17 @@ const register = async (): Promise<void> => {
     connection_recovery_max_interval: 8,
     user_agent: 'cc-console',
   });
-  agent.on('connected', () => connection.report(FEED, true));
+  // JsSIP reconnects on its own (1 to 8 s apart) and registers again once connected; the phone is
+  // back only when registered, so that is when the "phone connection lost" banner clears.
   agent.on('disconnected', () => {
     if (ua !== agent) return;
     state.phone = 'connecting';
-    connection.report(FEED, false);
+    connection.report(PHONE_FEED, false);
   });
   agent.on('registered', () => {
     state.phone = 'ready';
     state.message = null;
+    connection.report(PHONE_FEED, true);
   });
   agent.on('registrationFailed', ({ cause }) => {
     state.phone = 'unavailable';
@@ -181,7 +182,7 @@ const unregister = (): void => {
     agent.removeAllListeners();
     agent.stop();
   }
-  connection.forget(FEED);
+  connection.forget(PHONE_FEED);
   for (const entry of ringing) if (!entry.session.isEnded()) entry.session.terminate();
   ringing = [];
   state.phone = 'off';
@@ -384,20 +385,24 @@ export const softphone = {
     workspace.usePhone(null);
   },
 
-  /** Changes the agent's status; Online first needs the microphone (else the agent stays or goes Offline). */
-  async setStatus(next: AgentStatus): Promise<void> {
+  /**
+   * Changes the agent's status (with a reason for Break, Meeting, Education); Online first needs the
+   * microphone (else the agent stays or goes Offline). Says whether the platform took the status.
+   */
+  async setStatus(next: AgentStatus, reason: string | null = null): Promise<boolean> {
     state.message = null;
     if (next === 'ONLINE' && state.enabled) {
       if (!(await checkDevices())) {
         if (status() !== 'OFFLINE') await workspace.setStatus('OFFLINE');
         unregister();
         remember();
-        return;
+        return false;
       }
     }
-    await workspace.setStatus(next);
+    const done = await workspace.setStatus(next, reason);
     remember();
     if (status() === 'OFFLINE') unregister();
     else if (state.enabled) await register();
+    return done;
   },
 };

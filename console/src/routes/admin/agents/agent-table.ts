@@ -12,13 +12,14 @@ export interface AdminAgent {
   extension: string;
   typology: string;
   status: AgentStatus;
+  statusReason: string | null;
   disabled: boolean;
   locked: boolean;
   queueIds: string[];
   teams: Array<{ id: string; name: string }>;
 }
 
-export const ADMIN_AGENT_FIELDS = 'id fullName username email extension typology status disabled locked queueIds teams { id name }';
+export const ADMIN_AGENT_FIELDS = 'id fullName username email extension typology status statusReason disabled locked queueIds teams { id name }';
 
 export type ColumnKey = 'username' | 'email' | 'extension' | 'typology' | 'queues' | 'teams' | 'status';
 
