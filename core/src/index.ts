@@ -10,7 +10,7 @@ export { organisationDecider, type OrganisationCommand, type OrganisationState }
 export { queueDecider, isQueueOpen, defaultQueueSettings, type QueueCommand, type QueueState } from './domain/queue/index.ts';
 export { RoutingIndex } from './router/routing-index.ts';
 export type { Assignment, AgentView, CallView, QueueView } from './router/routing-types.ts';
-export { ContactCenter, type ContactCenterOptions, type PlaceOutboundCallInput, type ReceiveCallInput } from './runtime/contact-center.ts';
+export { ContactCenter, type ContactCenterOptions, type PickUpRefusal, type PlaceOutboundCallInput, type ReceiveCallInput } from './runtime/contact-center.ts';
 export type { CommandContext } from './runtime/command-context.ts';
 export { systemClock, WallClockTimerScheduler, type Clock, type TimerScheduler } from './runtime/clock.ts';
 export { SimulatedClock, SimulatedTimerScheduler } from './runtime/simulated-time.ts';

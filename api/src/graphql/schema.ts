@@ -6,6 +6,7 @@ import { callResolvers, callTypeDefs } from './calls-schema.ts';
 import { callWorkspaceResolvers, callWorkspaceTypeDefs } from './call-workspace-schema.ts';
 import type { ApiContext } from './context.ts';
 import { dtmfResolvers, dtmfTypeDefs } from './dtmf-schema.ts';
+import { pickUpResolvers, pickUpTypeDefs } from './pick-up-schema.ts';
 import { queueResolvers, queueTypeDefs } from './queues-schema.ts';
 import type { Resolvers } from './resolvers.ts';
 import { sipResolvers, sipTypeDefs } from './sip-schema.ts';
@@ -26,6 +27,6 @@ const merge = (...maps: Resolvers[]): Resolvers => {
 
 export const buildSchema = () =>
   createSchema<ApiContext>({
-    typeDefs: [rootTypeDefs, authTypeDefs, agentTypeDefs, queueTypeDefs, callTypeDefs, callWorkspaceTypeDefs, subscriptionTypeDefs, sipTypeDefs, teamTypeDefs, transferTargetTypeDefs, dtmfTypeDefs],
-    resolvers: merge({ Query: { _version: () => '1' }, Mutation: { _noop: () => null } }, authResolvers, agentResolvers, queueResolvers, callResolvers, callWorkspaceResolvers, subscriptionResolvers, sipResolvers, teamResolvers, transferTargetResolvers, dtmfResolvers) as never,
+    typeDefs: [rootTypeDefs, authTypeDefs, agentTypeDefs, queueTypeDefs, callTypeDefs, callWorkspaceTypeDefs, subscriptionTypeDefs, sipTypeDefs, teamTypeDefs, transferTargetTypeDefs, dtmfTypeDefs, pickUpTypeDefs],
+    resolvers: merge({ Query: { _version: () => '1' }, Mutation: { _noop: () => null } }, authResolvers, agentResolvers, queueResolvers, callResolvers, callWorkspaceResolvers, subscriptionResolvers, sipResolvers, teamResolvers, transferTargetResolvers, dtmfResolvers, pickUpResolvers) as never,
   });

@@ -54,7 +54,8 @@ export type AgentReserved = DomainEventOf<'AgentReserved', {
   callId: string;
   /** The offer (or transfer offer) this reservation is for. */
   offerId: string;
-  kind: 'offer' | 'transfer' | 'outbound';
+  /** 'pick-up': the agent chose the waiting call themselves on the queue board (pickUpCall). */
+  kind: 'offer' | 'transfer' | 'outbound' | 'pick-up';
   at: string;
 }>;
 

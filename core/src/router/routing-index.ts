@@ -44,7 +44,7 @@ interface AgentState {
   disabled: boolean;
   locked: boolean;
   status: AgentStatus;
-  reservation: { callId: string; offerId: string; kind: 'offer' | 'transfer' | 'outbound' } | null;
+  reservation: { callId: string; offerId: string; kind: 'offer' | 'transfer' | 'outbound' | 'pick-up' } | null;
   idleSince: number | null;
   wrapUpEndsAt: string | null;
   /** queueId -> penalty */

@@ -40,7 +40,7 @@ export interface AgentView {
    * `settled` once the lead said the offer was stored.
    */
   pending: { callId: string; settled: boolean; refused?: boolean } | null;
-  reservation: { callId: string; offerId: string; kind: 'offer' | 'transfer' | 'outbound' } | null;
+  reservation: { callId: string; offerId: string; kind: 'offer' | 'transfer' | 'outbound' | 'pick-up' } | null;
   /** End of the running wrap-up (the agent stays reserved until released), or null. */
   wrapUpEndsAt: string | null;
   queues: { queueId: string; penalty: number }[];

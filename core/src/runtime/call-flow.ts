@@ -26,6 +26,18 @@ interface ArmedTimer {
   dueAt: number;
 }
 
+interface OfferRequest {
+  callId: string;
+  agentId: string;
+  organisationId: string;
+  queueId: string;
+  kind: 'offer' | 'pick-up';
+  ringTimeoutSeconds: number;
+  ringAll: boolean;
+}
+
+type OfferAttempt = { outcome: 'offered'; offerId: string } | { outcome: 'refused' | 'failed'; error: DomainError };
+
 const ACTIVE_STATUSES: ReadonlySet<CallState['status']> = new Set(['waiting', 'ringing', 'dialling', 'connected', 'external']);
 
 export class CallFlow {
@@ -167,34 +179,18 @@ export class CallFlow {
     const failed: string[] = [];
     const refused: string[] = [];
     for (const agentId of agentIds) {
-      const offerId = randomUUID();
-      this.#offersInFlight.add(offerId);
-      try {
-        const at = this.#cc.now();
-        try {
-          await this.#cc.execute('agent', agentId, { type: 'ReserveAgent', data: { callId, organisationId: assignment.organisationId, offerId, kind: 'offer', queueId: assignment.queueId, at } }, context);
-        } catch (error) {
-          if (!(error instanceof DomainError)) throw error;
-          this.#cc.stats.failedReservations += 1;
-          refused.push(agentId);
-          continue;
-        }
-        try {
-          await this.#cc.execute(
-            'call',
-            callId,
-            { type: 'OfferCall', data: { offerId, agentId, ringTimeoutSeconds: assignment.ringTimeoutSeconds, ringAll: assignment.ringAll, at } },
-            context,
-          );
-          offered.push(agentId);
-          this.#cc.stats.offers += 1;
-        } catch (error) {
-          if (!(error instanceof DomainError)) throw error;
-          failed.push(agentId);
-          await this.#release(agentId, callId, offerId, 'offer-failed', context);
-        }
-      } finally {
-        this.#offersInFlight.delete(offerId);
+      const attempt = await this.#reserveAndOffer(
+        { callId, agentId, organisationId: assignment.organisationId, queueId: assignment.queueId, kind: 'offer', ringTimeoutSeconds: assignment.ringTimeoutSeconds, ringAll: assignment.ringAll },
+        context,
+      );
+      if (attempt.outcome === 'offered') {
+        offered.push(agentId);
+        this.#cc.stats.offers += 1;
+      } else if (attempt.outcome === 'refused') {
+        this.#cc.stats.failedReservations += 1;
+        refused.push(agentId);
+      } else {
+        failed.push(agentId);
       }
     }
     if (offered.length > 0) {
@@ -207,6 +203,49 @@ export class CallFlow {
     if (failed.length > 0 && offered.length === 0) this.#cc.router.refuseCall(callId, failed);
     else if (failed.length > 0) this.#cc.router.abandonAssignment(callId, failed);
     if (refused.length > 0) this.#cc.router.refuseAssignment(callId, refused);
+  }
+
+  /**
+   * A waiting call offered to the agent who picked it up on the queue board, through the same path
+   * as the router's offers: the agent's slot on their own stream, then the offer on the call's
+   * stream. Whoever offered the call first (the router, another agent picking it up) wins there;
+   * the loser gets the slot back and the call's refusal (CallNotWaiting) is thrown.
+   */
+  async pickUp(request: { callId: string; agentId: string; organisationId: string; queueId: string; ringTimeoutSeconds: number }, context: CommandContext): Promise<string> {
+    const attempt = await this.#reserveAndOffer({ ...request, kind: 'pick-up', ringAll: false }, context);
+    if (attempt.outcome !== 'offered') throw attempt.error;
+    this.#waitingSince.delete(request.callId);
+    return attempt.offerId;
+  }
+
+  /**
+   * The one way a call is offered to an agent: the agent's single slot is taken first (AgentReserved
+   * with the agent stream's expected revision: one call per agent), then the call is offered; an
+   * offer the call refuses gives the slot back. `refused`: the agent's stream said no; `failed`: the call's.
+   */
+  async #reserveAndOffer(request: OfferRequest, context: CommandContext): Promise<OfferAttempt> {
+    const { callId, agentId } = request;
+    const offerId = randomUUID();
+    this.#offersInFlight.add(offerId);
+    try {
+      const at = this.#cc.now();
+      try {
+        await this.#cc.execute('agent', agentId, { type: 'ReserveAgent', data: { callId, organisationId: request.organisationId, offerId, kind: request.kind, queueId: request.queueId, at } }, context);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        return { outcome: 'refused', error };
+      }
+      try {
+        await this.#cc.execute('call', callId, { type: 'OfferCall', data: { offerId, agentId, ringTimeoutSeconds: request.ringTimeoutSeconds, ringAll: request.ringAll, at } }, context);
+        return { outcome: 'offered', offerId };
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        await this.#release(agentId, callId, offerId, 'offer-failed', context);
+        return { outcome: 'failed', error };
+      }
+    } finally {
+      this.#offersInFlight.delete(offerId);
+    }
   }
 
   #offerEnded(callId: string, offerId: string, outcome: ReleaseReason): void {
@@ -245,7 +284,9 @@ export class CallFlow {
     const ringingTransfer = call.transfer?.offer?.offerId === reservation.offerId;
     const holds = ringing || ringingTransfer || call.connectedAgentId === agentId || agentId in call.wrapUps;
     if (holds) {
-      const unavailable = agent.status !== 'online' || agent.disabled || agent.locked || agent.removed;
+      // A picked-up call may ring an agent in an aux status (they chose it); Offline still withdraws it.
+      const absent = reservation.kind === 'pick-up' ? agent.status === 'offline' : agent.status !== 'online';
+      const unavailable = absent || agent.disabled || agent.locked || agent.removed;
       if (unavailable && ringing) {
         await this.#tolerate(
           this.#cc.execute('call', reservation.callId, { type: 'WithdrawOffer', data: { offerId: reservation.offerId, reason: 'agent-unavailable', at: this.#cc.now() } }, context),

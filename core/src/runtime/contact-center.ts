@@ -60,6 +60,18 @@ export interface PlaceOutboundCallInput {
   dialTimeoutSeconds?: number;
 }
 
+/** Why an agent cannot pick up a call now (AgentNotAvailable's `reason`). */
+export type PickUpRefusal = 'offline' | 'disabled' | 'locked' | 'ringing' | 'on-call' | 'wrap-up';
+
+const PICK_UP_REFUSALS: Record<PickUpRefusal, string> = {
+  offline: 'they are Offline; set any other status first',
+  disabled: 'the agent is disabled',
+  locked: 'the agent is locked',
+  ringing: 'another call is ringing them',
+  'on-call': 'they are on a call',
+  'wrap-up': 'they are in wrap-up; finish it first',
+};
+
 export class ContactCenter {
   readonly store: EventStore;
   readonly clock: Clock;
@@ -270,6 +282,57 @@ export class ContactCenter {
     const { state: call } = await this.states.calls.load(streams.call(callId));
     const wrapUpSeconds = await this.wrapUpSecondsFor(call.transfer?.fromAgentId ?? null, call.queueId);
     return this.execute('call', callId, { type: 'CompleteExternalTransfer', data: { transferId, wrapUpSeconds, at: this.now() } }, context);
+  }
+
+  /**
+   * An agent picks up a waiting call from the queue board, ahead of the router's order: the call is
+   * offered to them through the router's own reserve-then-offer path, so one call per agent and one
+   * offer per call hold as for any offer. Checked first so a refusal names its reason: the call
+   * (CallNotFound, CallNotWaiting), the queue (NotInQueue), the agent (AgentNotAvailable: Offline,
+   * disabled, locked, ringing, on a call or in wrap-up). Any status but Offline may pick up; the
+   * router still offers only to Online agents. Resolves with the offer's id once the call rings them.
+   */
+  async pickUpCall(callId: string, agentId: string, context: CommandContext): Promise<{ offerId: string }> {
+    this.#inFlight += 1;
+    try {
+      const { state: call } = await this.states.calls.load(streams.call(callId));
+      if (call.callId === null || call.organisationId !== context.organisationId) {
+        throw new DomainError('CallNotFound', `There is no call ${callId} in your organisation.`, { callId });
+      }
+      if (call.status !== 'waiting' || call.queueId === null) {
+        throw new DomainError('CallNotWaiting', `Call ${callId} is ${call.status}, not waiting, so it cannot be picked up.`, { callId, status: call.status, agentId });
+      }
+      const queueId = call.queueId;
+      const { state: agent } = await this.states.agents.load(streams.agent(agentId));
+      if (!agent.exists || agent.removed || agent.organisationId !== context.organisationId) {
+        throw new DomainError('AgentNotFound', `There is no agent ${agentId} in your organisation.`, { agentId });
+      }
+      if (agent.queues[queueId] === undefined) {
+        throw new DomainError('NotInQueue', `Agent ${agentId} is not a member of queue ${queueId}, so cannot pick up call ${callId} from it.`, { agentId, queueId, callId });
+      }
+      const busy = await this.#busyWith(agentId, agent.reservation);
+      const why = agent.disabled ? 'disabled' : agent.locked ? 'locked' : agent.status === 'offline' ? 'offline' : busy;
+      if (why !== null) {
+        throw new DomainError('AgentNotAvailable', `Agent ${agentId} cannot pick up call ${callId}: ${PICK_UP_REFUSALS[why]}.`, { agentId, callId, reason: why });
+      }
+      const { state: queue } = await this.states.queues.load(streams.queue(queueId));
+      const ringTimeoutSeconds = queue.settings?.ringTimeoutSeconds ?? 30;
+      const offerId = await this.#flow.pickUp({ callId, agentId, organisationId: context.organisationId, queueId, ringTimeoutSeconds }, context);
+      return { offerId };
+    } finally {
+      this.#inFlight -= 1;
+      this.#settleIdle();
+    }
+  }
+
+  /** What the agent's held slot is busy with, in the words of a pick-up refusal; null when free. */
+  async #busyWith(agentId: string, reservation: { callId: string; kind: string } | null): Promise<PickUpRefusal | null> {
+    if (reservation === null) return null;
+    if (reservation.kind === 'outbound') return 'on-call';
+    const { state: held } = await this.states.calls.load(streams.call(reservation.callId));
+    if (agentId in held.wrapUps) return 'wrap-up';
+    if (held.connectedAgentId === agentId) return 'on-call';
+    return 'ringing';
   }
 
   /** A queue as a call command needs it: settings and whether it is open right now. */

@@ -41,6 +41,8 @@ export interface PhoneLegs {
 }
 
 let phone: PhoneLegs | null = null;
+/** The call the agent just picked up on the queue board: its offer is answered on arrival, as they already chose it. */
+let pickedUp: string | null = null;
 
 const state = $state<State>({ offer: null, call: null, phase: null, statusSince: null, queues: [], busy: false, error: null, transferNotice: null, muted: false });
 let stops: Array<() => void> = [];
@@ -107,7 +109,14 @@ const adopt = (call: Call | null): void => {
 
 /** Shows the offer in the modal and rings (tone, desktop notification), also for one found after a reload. */
 const ring = (offer: CallOffer): void => {
+  // Late news of a call already answered (a picked-up call's offer may reach the feed after its answer).
+  if (state.call?.id === offer.callId && state.phase === 'connected') return;
   state.offer = offer;
+  if (offer.callId === pickedUp) {
+    pickedUp = null;
+    void workspace.answer();
+    return;
+  }
   // A click on the desktop notification answers this offer, if it is still the one ringing.
   announceOffer(offer, (clicked) => {
     if (state.offer?.offerId === clicked.offerId) void workspace.answer();
@@ -249,6 +258,22 @@ export const workspace = {
       return messageOf(error);
     }
   },
+  /**
+   * "Pick up" on the queue board: the platform offers the waiting call to this agent (pickUpCall),
+   * and the offer is answered as it arrives, over the feed or in this answer, whichever comes first.
+   * Returns the error to show, or null.
+   */
+  async pickUp(callId: string): Promise<string | null> {
+    pickedUp = callId;
+    try {
+      const data = await graphql<{ pickUpCall: Call }>(`mutation($c: ID!) { pickUpCall(callId: $c) { ${CALL_FIELDS} } }`, { c: callId });
+      adopt(data.pickUpCall);
+      return null;
+    } catch (error) {
+      if (pickedUp === callId) pickedUp = null;
+      return messageOf(error);
+    }
+  },
   /** When the wrap-up ends (ms since epoch), or null outside wrap-up. */
   get wrapUpEndsAt(): number | null {
     const me = agentId();
@@ -293,10 +318,15 @@ export const workspace = {
     stopRinging();
   },
 
-  async setStatus(status: AgentStatus): Promise<void> {
-    await act(async () => {
-      const agent = (await graphql<{ setAgentStatus: { status: AgentStatus; statusReason: string | null } }>('mutation($s: AgentStatus!) { setAgentStatus(status: $s) { status statusReason } }', { s: status }))
-        .setAgentStatus;
+  /** Sets the status; Break, Meeting and Education may carry a reason (null clears it). Says whether it worked. */
+  async setStatus(status: AgentStatus, reason: string | null = null): Promise<boolean> {
+    return await act(async () => {
+      const agent = (
+        await graphql<{ setAgentStatus: { status: AgentStatus; statusReason: string | null } }>('mutation($s: AgentStatus!, $r: String) { setAgentStatus(status: $s, reason: $r) { status statusReason } }', {
+          s: status,
+          r: reason,
+        })
+      ).setAgentStatus;
       session.patchAgent(agent);
       rememberSince(agent.status, new Date().toISOString());
       void loadStatusSince();
@@ -327,7 +357,7 @@ export const workspace = {
   hold: (): Promise<boolean> => (state.call === null ? Promise.resolve(false) : phone?.hold(state.call.id) === true ? Promise.resolve(true) : control('holdCall', state.call.id)),
   resume: (): Promise<boolean> => (state.call === null ? Promise.resolve(false) : phone?.resume(state.call.id) === true ? Promise.resolve(true) : control('resumeCall', state.call.id)),
   hangUp: (): Promise<boolean> => (state.call === null ? Promise.resolve(false) : phone?.hangUp(state.call.id) === true ? Promise.resolve(true) : control('hangupCall', state.call.id)),
-  extendWrapUp: (): Promise<boolean> => (state.call === null ? Promise.resolve(false) : control('extendWrapUp', state.call.id, { declare: '$s: Int!', pass: 'seconds: $s', variables: { s: 10 } })),
+  extendWrapUp: (seconds = 10): Promise<boolean> => (state.call === null ? Promise.resolve(false) : control('extendWrapUp', state.call.id, { declare: '$s: Int!', pass: 'seconds: $s', variables: { s: seconds } })),
   completeWrapUp: (input: { notes: string; rating: number | null; conversationStatus: 'CLOSED' | 'OPEN' }): Promise<boolean> =>
     state.call === null
       ? Promise.resolve(false)

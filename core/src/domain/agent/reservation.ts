@@ -1,10 +1,19 @@
 import { DomainError } from '../errors.ts';
-import { RELEASE_REASONS, type AgentEvent } from '../../events/agent-events.ts';
-import type { ReleaseAgent, ReserveAgent } from './commands.ts';
+import { RELEASE_REASONS, type AgentEvent, type AgentStatus } from '../../events/agent-events.ts';
+import type { ReleaseAgent, ReservationKind, ReserveAgent } from './commands.ts';
 import { agentNotFound, forceOffline } from './live-agent.ts';
 import type { AgentState } from './state.ts';
 
-const KINDS: readonly string[] = ['offer', 'transfer', 'outbound'];
+const KINDS: readonly string[] = ['offer', 'transfer', 'outbound', 'pick-up'];
+
+/**
+ * The statuses in which an agent may take each kind of call. The router and transfers offer only to
+ * Online agents; an agent may place a call, or pick up a waiting call from the queue board, from an
+ * aux status too (Break, Meeting, Education): a deliberate choice, as contact-center desktops allow.
+ * Offline never takes a call that rings.
+ */
+const allowedStatus = (kind: ReservationKind, status: AgentStatus): boolean =>
+  kind === 'outbound' || (kind === 'pick-up' ? status !== 'offline' : status === 'online');
 
 const notAvailable = (agentId: string, why: string, details: Record<string, unknown>): DomainError =>
   new DomainError('AgentNotAvailable', `Agent ${agentId} cannot take call ${String(details['callId'])}: ${why}.`, { agentId, ...details });
@@ -31,9 +40,9 @@ export const reserve = ({ data }: ReserveAgent, state: AgentState): AgentEvent[]
   }
   if (state.disabled) throw notAvailable(agentId, 'the agent is disabled', facts);
   if (state.locked) throw notAvailable(agentId, 'the agent is locked', facts);
-  // An agent placing a call themselves may do so in any status; calls offered to them need 'online'.
-  if (data.kind !== 'outbound' && state.status !== 'online') {
-    throw notAvailable(agentId, `status is ${state.status}, not online`, { ...facts, status: state.status });
+  if (!allowedStatus(data.kind, state.status)) {
+    const why = data.kind === 'pick-up' ? 'status is offline; a call can be picked up in any other status' : `status is ${state.status}, not online`;
+    throw notAvailable(agentId, why, { ...facts, status: state.status });
   }
   if (data.queueId !== null && state.queues[data.queueId] === undefined) {
     throw new DomainError('NotInQueue', `Agent ${agentId} is not a member of queue ${data.queueId}, so cannot take call ${data.callId} from it.`, {
