@@ -13,6 +13,7 @@ import { attachSipWebSocket, type WebSocketEndpoint } from './sip/websocket-endp
 import { SipGateway } from './session/sip-gateway.ts';
 import { TrustedPeers } from './session/trusted-peers.ts';
 import { EmbeddedSipEdge } from './sip/embedded-sip-edge.ts';
+import { TrunkAuthentication, type TrunkLogin } from './sip/trunk-authentication.ts';
 import type { TimerSettings } from './sip/transactions.ts';
 import { SipCredentials as SipCredentialsClass } from './registrar/sip-credentials.ts';
 import { type RunningMedia, startMedia } from './media/media-setup.ts';
@@ -69,6 +70,8 @@ export interface GatewayOptions {
   transferFrom?: string | null;
   /** Caller id on agents' outbound calls (E.164). Default: SIP_OUTBOUND_FROM, else the queue's number, else anonymous. */
   outboundFrom?: string | null;
+  /** Digest login for the trunk's 401/407 challenges. Default: SIP_TRUNK_USERNAME and SIP_TRUNK_PASSWORD, else none. */
+  trunkLogin?: TrunkLogin | null;
   logger?: CoreLogger;
   /** SIP timer values (ms); tests shorten them. */
   sipTimers?: Partial<TimerSettings>;
@@ -92,6 +95,8 @@ export interface GatewayOptions {
    * on hold, RFC 4733 DTMF both ways). Default: SIP_EARLY_MEDIA ('off' disables), else on when media is.
    */
   earlyMedia?: boolean;
+  /** How long an agent's own phone rings for a call placed from the platform (placeCall, click-to-dial) before it fails. Default 30 s. */
+  placedCallRingSeconds?: number;
   /** Folder for the generated tones and the queues' announcement / hold music files. Default: DATA_DIR/media. */
   mediaDir?: string;
   /**
@@ -157,10 +162,12 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
       ? TrustedPeers.parse(options.trustedPeers ?? process.env.SIP_TRUSTED_PEERS)
       : new TrustedPeers(options.trustedPeers);
   const trunk = options.trunkUri === undefined ? (process.env.SIP_TRUNK_URI ?? null) : options.trunkUri;
+  const trunkLogin = options.trunkLogin === undefined ? { username: process.env.SIP_TRUNK_USERNAME, password: process.env.SIP_TRUNK_PASSWORD } : (options.trunkLogin ?? {});
   const edge = new EmbeddedSipEdge({
     host: options.host ?? '127.0.0.1',
     port: sipPort,
     logger,
+    trunkAuthentication: TrunkAuthentication.from(trunk, trunkLogin.username, trunkLogin.password),
     ...(options.sipTimers === undefined ? {} : { timers: options.sipTimers }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   });
@@ -170,7 +177,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
   const recordings = recordingsFor(options, media, recordingPolicy, logger);
   const earlyMedia = options.earlyMedia ?? process.env.SIP_EARLY_MEDIA?.trim().toLowerCase() !== 'off';
   const callerMedia = earlyMedia && media.anchor !== undefined && media.anchor !== null && media.tones !== undefined && media.tones !== null ? { anchor: media.anchor, tones: media.tones, dtmf: media.dtmf ?? null } : null;
-  const gateway = new SipGateway({ cc: options.cc, port: edge, trustedPeers, trunkUri: trunk === null || trunk.trim() === '' ? null : trunk.trim(), transferFrom: transferFromOf(options), logger, media: media.port, recordings, credentials: options.credentials ?? null, outboundFrom: outboundFromOf(options), callerMedia });
+  const gateway = new SipGateway({ cc: options.cc, port: edge, trustedPeers, trunkUri: trunk === null || trunk.trim() === '' ? null : trunk.trim(), transferFrom: transferFromOf(options), logger, media: media.port, recordings, credentials: options.credentials ?? null, outboundFrom: outboundFromOf(options), callerMedia, ...(options.placedCallRingSeconds === undefined ? {} : { placedCallRingSeconds: options.placedCallRingSeconds }) });
   await gateway.start();
   const { udpPort, tcpPort } = await edge.listen().catch(async (error: unknown) => {
     await media.stop();

@@ -117,8 +117,12 @@ export type DtmfReceived = DomainEventOf<'DtmfReceived', { digits: string; from:
  */
 export type CallRecordingStored = DomainEventOf<'CallRecordingStored', { recordingId: string; format: 'wav' | 'pcap'; durationSeconds: number; bytes: number; at: string }>;
 
-/** Why an outbound call never connected: the trunk's final answer, or the agent (or a supervisor) gave up. */
-export const OUTBOUND_FAILURES = ['busy', 'no-answer', 'rejected', 'unreachable', 'failed', 'cancelled'] as const;
+/**
+ * Why an outbound call never connected: the trunk's final answer, or the agent (or a supervisor)
+ * gave up. `agent-no-answer`: a call placed from the platform (click-to-dial) rings the agent's own
+ * phone first, and that phone did not answer (no answer in time, declined, or no phone to ring).
+ */
+export const OUTBOUND_FAILURES = ['busy', 'no-answer', 'rejected', 'unreachable', 'failed', 'cancelled', 'agent-no-answer'] as const;
 export type OutboundFailure = (typeof OUTBOUND_FAILURES)[number];
 
 /**

@@ -130,6 +130,8 @@ class DrachtioInboundCall implements InboundCall {
   readonly source: PeerAddress;
   readonly offer: string | null;
   readonly proxyAuthorization: string | null;
+  readonly visitorContact: string | null;
+  readonly customerId: string | null;
   listener: InboundCallListener | null = null;
   readonly #srf: SrfLike;
   readonly #request: SrfRequest;
@@ -152,6 +154,8 @@ class DrachtioInboundCall implements InboundCall {
     this.source = { address: request.source_address, port: request.source_port, transport };
     this.offer = request.body === '' ? null : request.body;
     this.proxyAuthorization = request.get('Proxy-Authorization') ?? null;
+    this.visitorContact = request.get('X-CC-Visitor-Contact') ?? null;
+    this.customerId = request.get('X-CC-Customer-Id') ?? null;
     request.on('cancel', () => {
       if (this.#state !== 'offered') return;
       this.#state = 'ended';

@@ -36,13 +36,16 @@ export class CallMedia {
   #early: string | null = null;
   /** What the agent side of a whole-call anchor speaks, once an agent is connected. */
   #agentKind: MediaEndpointKind = 'sip';
+  /** Legs are anchored so digits can be played into them (playDtmfOnLeg). */
+  readonly #injectDtmf: boolean;
 
-  constructor(port: MediaPort | null, callId: string, callerKind: MediaEndpointKind, logger: CoreLogger, anchor: CallerAnchor | null = null) {
+  constructor(port: MediaPort | null, callId: string, callerKind: MediaEndpointKind, logger: CoreLogger, anchor: CallerAnchor | null = null, options: { injectDtmf?: boolean } = {}) {
     this.#port = port;
     this.callId = callId;
     this.callerKind = callerKind;
     this.#logger = logger;
     this.#anchor = anchor;
+    this.#injectDtmf = options.injectDtmf ?? false;
   }
 
   /**
@@ -85,6 +88,17 @@ export class CallMedia {
     await this.#anchor.playDtmf(this.callId, to, digits);
   }
 
+  /**
+   * Sends RFC 4733 digits to one side of a leg anchored on its own (an outbound call's callee);
+   * throws NoAnchoredMedia when the leg is not anchored or the media port cannot send digits.
+   */
+  async playDtmfOnLeg(legId: string, to: MediaSide, digits: string): Promise<void> {
+    const leg = this.#legs.get(legId);
+    const port = this.#port;
+    if (leg === undefined || leg.injectDtmf !== true || port === null || port.playDtmf === undefined || this.#ended) throw new NoAnchoredMedia(this.callId);
+    await port.playDtmf(leg, to, digits);
+  }
+
   /** True when a leg to an agent of this kind goes through the media port. */
   anchors(agentKind: MediaEndpointKind): boolean {
     return this.#port !== null && !(this.callerKind === 'webrtc' && agentKind === 'webrtc');
@@ -102,7 +116,7 @@ export class CallMedia {
    */
   async offerFor(legId: string, agentKind: MediaEndpointKind, callerOffer: string): Promise<string> {
     if (this.#port === null || !this.anchors(agentKind) || this.#ended) return callerOffer;
-    const leg: MediaLeg = { callId: this.callId, legId, caller: this.callerKind, agent: agentKind };
+    const leg: MediaLeg = { callId: this.callId, legId, caller: this.callerKind, agent: agentKind, ...(this.#injectDtmf ? { injectDtmf: true } : {}) };
     if (this.#anchor !== null && this.#early !== null) {
       // The caller is anchored already: every agent leg is offered the far side of that one anchor.
       const offer = await this.#anchor.offerToAgent(this.callId, agentKind, callerOffer);

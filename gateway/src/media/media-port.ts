@@ -17,6 +17,8 @@ export interface MediaLeg {
   legId: string;
   caller: MediaEndpointKind;
   agent: MediaEndpointKind;
+  /** Digits may be played into this leg (playDtmf): the media server must be told from the first offer. */
+  injectDtmf?: boolean;
 }
 
 /** Which side of a leg sent a description. */
@@ -52,4 +54,9 @@ export interface MediaPort {
   endCall(callId: string): Promise<void>;
   /** Packet counters per party, for monitoring and tests. */
   stats(callId: string): Promise<MediaStats>;
+  /**
+   * RFC 4733 digits to one side of a leg anchored with `injectDtmf` (sent as if the other side
+   * pressed them, so the other side must be sending audio). Absent: the port cannot send digits.
+   */
+  playDtmf?(leg: MediaLeg, to: MediaSide, digits: string): Promise<void>;
 }

@@ -55,6 +55,10 @@ export const answerFlagsTowards = (kind: MediaEndpointKind): BencodeDictionary =
 
 const other = (side: MediaSide): MediaSide => (side === 'caller' ? 'agent' : 'caller');
 
+/** A leg's flags with `inject-DTMF` when it asks for it: rtpengine's play DTMF needs it on every offer and answer. */
+const forLeg = (leg: MediaLeg, flags: BencodeDictionary): BencodeDictionary =>
+  leg.injectDtmf === true ? { ...flags, flags: [...(Array.isArray(flags.flags) ? flags.flags : []), 'inject-DTMF'] } : flags;
+
 /** A description as sent by a party of this kind, ready for rtpengine. */
 const fromParty = (kind: MediaEndpointKind, sdp: string): string => (kind === 'webrtc' ? withoutZeroConnection(sdp) : sdp);
 
@@ -73,26 +77,32 @@ export class RtpengineMedia implements MediaPort {
 
   async offerToAgent(leg: MediaLeg, callerOffer: string): Promise<string> {
     const tags = partyTags(leg.legId);
-    const response = await this.client.offer({ ...offerFlagsTowards(leg.agent), 'call-id': leg.callId, 'from-tag': tags.caller, sdp: fromParty(leg.caller, callerOffer) });
+    const response = await this.client.offer({ ...forLeg(leg, offerFlagsTowards(leg.agent)), 'call-id': leg.callId, 'from-tag': tags.caller, sdp: fromParty(leg.caller, callerOffer) });
     return response.sdp;
   }
 
   async answerFromAgent(leg: MediaLeg, agentAnswer: string): Promise<string> {
     const tags = partyTags(leg.legId);
-    const response = await this.client.answer({ ...answerFlagsTowards(leg.caller), 'call-id': leg.callId, 'from-tag': tags.caller, 'to-tag': tags.agent, sdp: fromParty(leg.agent, agentAnswer) });
+    const response = await this.client.answer({ ...forLeg(leg, answerFlagsTowards(leg.caller)), 'call-id': leg.callId, 'from-tag': tags.caller, 'to-tag': tags.agent, sdp: fromParty(leg.agent, agentAnswer) });
     return response.sdp;
   }
 
   async reoffer(leg: MediaLeg, from: MediaSide, offer: string): Promise<string> {
     const tags = partyTags(leg.legId);
-    const response = await this.client.offer({ ...offerFlagsTowards(leg[other(from)]), 'call-id': leg.callId, 'from-tag': tags[from], 'to-tag': tags[other(from)], sdp: fromParty(leg[from], offer) });
+    const response = await this.client.offer({ ...forLeg(leg, offerFlagsTowards(leg[other(from)])), 'call-id': leg.callId, 'from-tag': tags[from], 'to-tag': tags[other(from)], sdp: fromParty(leg[from], offer) });
     return response.sdp;
   }
 
   async reanswer(leg: MediaLeg, from: MediaSide, answer: string): Promise<string> {
     const tags = partyTags(leg.legId);
-    const response = await this.client.answer({ ...answerFlagsTowards(leg[from]), 'call-id': leg.callId, 'from-tag': tags[from], 'to-tag': tags[other(from)], sdp: fromParty(leg[other(from)], answer) });
+    const response = await this.client.answer({ ...forLeg(leg, answerFlagsTowards(leg[from])), 'call-id': leg.callId, 'from-tag': tags[from], 'to-tag': tags[other(from)], sdp: fromParty(leg[other(from)], answer) });
     return response.sdp;
+  }
+
+  async playDtmf(leg: MediaLeg, to: MediaSide, digits: string): Promise<void> {
+    // play DTMF names the party the events come from: the other side of the one who hears them.
+    const from = partyTags(leg.legId)[other(to)];
+    for (const digit of digits) await this.client.request('play DTMF', { 'call-id': leg.callId, 'from-tag': from, code: digit, duration: 160, pause: 100 });
   }
 
   async endLeg(leg: MediaLeg): Promise<void> {

@@ -23,6 +23,7 @@ import { mediaFileFor, type ToneFiles } from '../media/tone-files.ts';
 import { AgentDirectory } from './agent-directory.ts';
 import { CallTransfers, ringingOfferIds, type TransferSettings } from './call-transfer.ts';
 import { QueueDirectory } from './queue-directory.ts';
+import { visitorContactOf } from './visitor-contact.ts';
 import type { CallRecorder, RecordingInProgress } from '../recording/call-recorder.ts';
 
 export interface SessionDependencies {
@@ -124,6 +125,9 @@ export class CallSession {
   receive(queueId: string, channel: CallChannel = 'pstn'): void {
     this.step(async () => {
       const caller = this.caller;
+      // Only browser visitors say how to reach them; a trunk's caller is who the network says.
+      const visitor = caller.source.transport === 'ws' ? visitorContactOf(caller.visitorContact) : null;
+      if (visitor?.ignored != null) this.#deps.logger.info({ callId: this.callId, why: visitor.ignored }, "visitor's contact ignored");
       try {
         await this.#deps.cc.receiveCall(
           {
@@ -132,9 +136,9 @@ export class CallSession {
             queueId,
             channel,
             caller: {
-              number: caller.callerUser !== null && E164.test(caller.callerUser) ? caller.callerUser : null,
+              number: caller.callerUser !== null && E164.test(caller.callerUser) ? caller.callerUser : (visitor?.number ?? null),
               name: caller.callerDisplayName,
-              customerId: null,
+              customerId: visitor?.customerId ?? null,
             },
             dialedNumber: asE164(caller.dialled),
           },

@@ -22,7 +22,7 @@ import {
   streamEntityId,
   streams,
 } from '@cc/core';
-import { CallMedia } from '../media/call-media.ts';
+import { CallMedia, NoAnchoredMedia } from '../media/call-media.ts';
 import type { MediaPort } from '../media/media-port.ts';
 import type { InboundCall, InboundCallListener, LegEnd, OutboundLeg, OutboundLegListener, SignallingPort } from '../signalling/signalling-port.ts';
 import { ReofferRefused } from '../signalling/signalling-port.ts';
@@ -33,6 +33,8 @@ import type { TrustedPeers } from './trusted-peers.ts';
 const E164 = /^\+[1-9]\d{1,14}$/;
 /** The media leg id of the trunk side (one per outbound call). */
 const TRUNK_LEG = 'trunk';
+/** The actor prefix of calls an agent's own phone placed: placed-call-session.ts leaves those alone. */
+export const AGENT_PHONE_COMPONENT = 'gateway:agent-phone:';
 
 /** A dialled user part as E.164: softphones often send it without the '+'. */
 export const dialledNumber = (user: string | null): string | null => {
@@ -107,7 +109,8 @@ export class OutboundCallSession {
   constructor(deps: OutboundCallDependencies, agentLeg: InboundCall) {
     this.#deps = deps;
     this.agentLeg = agentLeg;
-    this.#media = new CallMedia(deps.media, this.callId, agentLeg.source.transport === 'ws' ? 'webrtc' : 'sip', deps.logger);
+    // Anchored so the agent's INFO digits can be played to the callee (rtpengine needs inject-DTMF from the first offer).
+    this.#media = new CallMedia(deps.media, this.callId, agentLeg.source.transport === 'ws' ? 'webrtc' : 'sip', deps.logger, null, { injectDtmf: true });
   }
 
   get finished(): boolean {
@@ -147,7 +150,7 @@ export class OutboundCallSession {
         return;
       }
       this.#agentId = outcome.agentId;
-      this.#context = { organisationId: outcome.organisationId, actor: { kind: 'system', component: `gateway:agent-phone:${outcome.agentId}` }, correlationId: randomUUID() };
+      this.#context = { organisationId: outcome.organisationId, actor: { kind: 'system', component: `${AGENT_PHONE_COMPONENT}${outcome.agentId}` }, correlationId: randomUUID() };
       this.#state = 'placing';
       await this.#place(outcome.organisationId, outcome.agentId, number);
     });
@@ -174,7 +177,9 @@ export class OutboundCallSession {
     const context = this.#context as CommandContext;
     let callerId: string | null;
     try {
-      ({ callerId } = await cc.placeOutboundCall({ callId: this.callId, organisationId, agentId, number, callerId: this.#deps.outboundFrom }, context));
+      // The customer the agent called by id (the console's New call), kept on the call.
+      const customerId = this.agentLeg.customerId?.trim() || null;
+      ({ callerId } = await cc.placeOutboundCall({ callId: this.callId, organisationId, agentId, number, customerId, callerId: this.#deps.outboundFrom }, context));
     } catch (error) {
       if (!isDomainError(error)) throw error;
       const [status, reason] = statusForRefusal(error.code);
@@ -229,7 +234,9 @@ export class OutboundCallSession {
           this.#state = 'ended';
           this.#deps.logger.info({ callId: this.callId, status }, 'outbound call not answered');
           // The agent hears the trunk's own answer (busy, not found...); a CANCEL we sent already ended their leg.
-          this.agentLeg.reject(status);
+          // A trunk's challenge the edge could not answer is the gateway's problem: relayed, it would ask the agent's phone for credentials.
+          if (status === 401 || status === 407) this.agentLeg.reject(403, 'trunk authentication failed');
+          else this.agentLeg.reject(status);
           await this.#tolerate(this.#deps.cc.failOutboundCall(this.callId, failureFor(status), status, this.#ctx()));
         }),
       ended: (why) =>
@@ -299,10 +306,19 @@ export class OutboundCallSession {
     return answer;
   }
 
+  /**
+   * Digits sent as SIP INFO are recorded once; the agent's are also played to the callee as RFC 4733
+   * events (an IVR the agent navigates), which is the media's 'agent' side here: the callee.
+   */
   #dtmf(from: 'caller' | 'agent', digits: string): void {
     this.#step(async () => {
       if (this.#state !== 'connected') return;
       await this.#tolerate(this.#deps.cc.execute('call', this.callId, { type: 'ReceiveDtmf', data: { digits, from, at: this.#deps.cc.now() } }, this.#ctx()));
+      if (from !== 'agent') return;
+      await this.#media.playDtmfOnLeg(TRUNK_LEG, 'agent', digits).catch((error: unknown) => {
+        if (error instanceof NoAnchoredMedia) this.#deps.logger.debug({ callId: this.callId, digits }, 'agent digits recorded only: the callee media is not anchored');
+        else this.#deps.logger.warn({ callId: this.callId, digits, err: error instanceof Error ? error.message : String(error) }, 'agent digits could not be played to the callee');
+      });
     });
   }
 

@@ -17,6 +17,7 @@ import type { SipCredentials } from '../registrar/sip-credentials.ts';
 import { AgentCallAuthentication } from './agent-call-authentication.ts';
 import { CallSession } from './call-session.ts';
 import { OutboundCalls } from './outbound-call-session.ts';
+import { DEFAULT_AGENT_RING_SECONDS, PlacedCalls } from './placed-call-session.ts';
 import { QueueDirectory } from './queue-directory.ts';
 import { describesMedia } from './session-description.ts';
 import type { TrustedPeers } from './trusted-peers.ts';
@@ -42,6 +43,8 @@ export interface SipGatewayOptions {
    * music on hold, DTMF both ways): the anchor and its tone files; absent: legs anchored per agent only.
    */
   callerMedia?: { anchor: CallerAnchor; tones: ToneFiles; dtmf: DigitReports | null } | null;
+  /** How long an agent's own phone rings for a call placed from the platform (click-to-dial). Default 30 s. */
+  placedCallRingSeconds?: number;
 }
 
 /** sendDtmf for a call this gateway does not carry (ended, or on another gateway). */
@@ -64,6 +67,8 @@ export class SipGateway {
   readonly #options: SipGatewayOptions;
   readonly #sessions = new Map<string, CallSession>();
   readonly #outbound: OutboundCalls;
+  /** Calls placed from the platform (placeCall): the agent's phone is rung first, then the callee. */
+  readonly #placed: PlacedCalls;
   #unsubscribe: (() => void) | null = null;
 
   constructor(options: SipGatewayOptions) {
@@ -71,6 +76,17 @@ export class SipGateway {
     const { cc, port, logger, trunkUri, credentials } = options;
     const authentication = credentials === undefined || credentials === null ? null : new AgentCallAuthentication(credentials);
     this.#outbound = new OutboundCalls({ cc, port, logger, trunkUri, media: options.media ?? null, outboundFrom: options.outboundFrom ?? null }, authentication, options.trustedPeers);
+    this.#placed = new PlacedCalls({
+      cc,
+      port,
+      logger,
+      trunkUri,
+      media: options.media ?? null,
+      anchor: options.callerMedia?.anchor ?? null,
+      tones: options.callerMedia?.tones ?? null,
+      outboundFrom: options.outboundFrom ?? null,
+      agentRingSeconds: options.placedCallRingSeconds ?? DEFAULT_AGENT_RING_SECONDS,
+    });
   }
 
   /** Follows the core's events, catches up on the queues already known, then takes calls. */
@@ -91,7 +107,7 @@ export class SipGateway {
   }
 
   get activeCalls(): number {
-    return this.#sessions.size + this.#outbound.activeCalls;
+    return this.#sessions.size + this.#outbound.activeCalls + this.#placed.activeCalls;
   }
 
   /** Sends RFC 4733 digits to a call's caller (the connected agent's dial pad). Throws CallNotHere, or when the call has no anchored media. */
@@ -108,12 +124,14 @@ export class SipGateway {
     for (const session of this.#sessions.values()) session.endEverything();
     this.#sessions.clear();
     this.#outbound.stop();
+    this.#placed.stop();
   }
 
   #observe(event: RecordedEvent): void {
     this.directory.apply(event);
     this.agents.apply(event);
     this.#outbound.observe(event);
+    this.#placed.observe(event);
     if (streamCategory(event.streamId) !== 'call') return;
     this.#sessions.get(streamEntityId(event.streamId))?.observe(event);
   }

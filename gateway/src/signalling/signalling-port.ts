@@ -35,6 +35,13 @@ export interface InboundCall {
   /** Once answered: send a new offer (re-INVITE); resolves with the caller's answer. */
   reoffer(sdp: string): Promise<string>;
   readonly ended: boolean;
+  /**
+   * How a browser visitor said they can be reached (the call link's X-CC-Visitor-Contact: a phone
+   * number or an email), as sent: unchecked, so the session validates it before use. Null when absent.
+   */
+  readonly visitorContact?: string | null;
+  /** An agent's call to a customer (X-CC-Customer-Id from the console's New call): the reference kept on the call, or null. */
+  readonly customerId?: string | null;
   /** The INVITE's Proxy-Authorization (digest), when the caller sent one: an agent placing a call. */
   readonly proxyAuthorization?: string | null;
   /** Refuse with 407 and this Proxy-Authenticate challenge: the caller retries with credentials. */
@@ -100,6 +107,13 @@ export interface OutboundLegListener extends InDialogListener {
   ringing(): void;
   /** A provisional response (180/183) carried a session description: early media from the far end. */
   early?(sdp: string): void;
+  /**
+   * Late offer (dialled with `offer: null`, RFC 3261 13.2.1): the far end's 2xx carries its offer.
+   * Resolves with the answer, which the edge sends in the ACK before it calls `answered(offer)`.
+   * A rejection ends the leg (ACK without a body, then BYE) and is reported as `refused(488)`.
+   * Without this method a late-offer 2xx is ACKed at once with no body.
+   */
+  answerOffer?(offer: string): Promise<string>;
   /** The far end answered with its session description; the edge has already acknowledged it. */
   answered(sdp: string | null): void;
   /** A final refusal (486, 603, 408 on timeout, 487 after our CANCEL, ...). */

@@ -32,6 +32,8 @@ import {
 } from './transactions.ts';
 import { type Flow, SipTransport, type TransportName } from './transport.ts';
 import { ForkedLeg } from './forked-leg.ts';
+import type { TrunkAuthentication } from './trunk-authentication.ts';
+import { RouteSet } from './route-set.ts';
 import { ReofferRefused } from '../signalling/signalling-port.ts';
 import { randomUUID } from 'node:crypto';
 
@@ -42,6 +44,8 @@ export interface EmbeddedSipEdgeOptions {
   timers?: Partial<TimerSettings>;
   /** SIP credentials of signed-in agents: with them the edge runs a registrar; without, REGISTER gets 501. */
   credentials?: SipCredentials;
+  /** The trunk's digest login: INVITEs to the trunk challenged with 401/407 are sent once more with it. */
+  trunkAuthentication?: TrunkAuthentication | null;
 }
 
 /** A dialog the edge is part of: how in-dialog requests find their leg. */
@@ -61,6 +65,7 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
   readonly layer: TransactionLayer;
   readonly logger: CoreLogger;
   readonly registrar: Registrar | null;
+  readonly trunkAuthentication: TrunkAuthentication | null;
   readonly #port: number;
   readonly #dialogs = new Map<string, DialogLeg>();
   /** Calls answered 100 but not yet given a final response, by INVITE branch. */
@@ -70,6 +75,7 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
   constructor(options: EmbeddedSipEdgeOptions) {
     this.logger = options.logger;
     this.#port = options.port;
+    this.trunkAuthentication = options.trunkAuthentication ?? null;
     this.transport = new SipTransport(options.host, options.logger, (text, flow) => this.layer.receive(text, flow));
     this.layer = new TransactionLayer(this.transport, { ...DEFAULT_TIMERS, ...options.timers }, options.logger);
     this.layer.attach(this);
@@ -170,6 +176,18 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
     return this.transport.flowTo(transport === 'tcp' ? 'tcp' : 'udp', host.replace(/^\[|\]$/g, ''), uri.port !== undefined && uri.port > 0 ? uri.port : 5060);
   }
 
+  /**
+   * The flow of a dialog's in-dialog requests: the flow it started on, unless a route set sends them
+   * to another address (its first route). A WebSocket peer is reachable only over its own flow.
+   */
+  dialogFlow(nextHop: string, established: Flow): Flow {
+    if (established.transport === 'ws') return established;
+    const routed = this.flowFor(nextHop);
+    if (routed === null) return established;
+    const same = routed.transport === established.transport && routed.address === established.address && routed.port === established.port;
+    return same ? established : routed;
+  }
+
   // ---- TransactionUser -------------------------------------------------------------------------
 
   request(request: SipRequest, transaction: ServerTransaction): void {
@@ -246,6 +264,8 @@ class InboundSipCall implements InboundCall, DialogLeg {
   readonly source: PeerAddress;
   readonly offer: string | null;
   readonly proxyAuthorization: string | null;
+  readonly visitorContact: string | null;
+  readonly customerId: string | null;
   listener: InboundCallListener | null = null;
   readonly #edge: EmbeddedSipEdge;
   readonly #invite: ServerTransaction;
@@ -254,6 +274,10 @@ class InboundSipCall implements InboundCall, DialogLeg {
   #localCSeq = 1;
   #state: InboundState = 'offered';
   readonly #requests: DialogRequests;
+  /** The INVITE's Record-Route, as received (RFC 3261 12.1.1). */
+  readonly #routes: RouteSet;
+  /** Where in-dialog requests go: the first route's address, else back over the INVITE's flow. */
+  readonly #dialogFlow: Flow;
 
   constructor(edge: EmbeddedSipEdge, request: SipRequest, transaction: ServerTransaction) {
     this.#edge = edge;
@@ -266,14 +290,20 @@ class InboundSipCall implements InboundCall, DialogLeg {
     this.source = { address: transaction.flow.address, port: transaction.flow.port, transport: transaction.flow.transport };
     this.offer = request.body === '' ? null : request.body;
     this.proxyAuthorization = request.headers['proxy-authorization'] ?? null;
+    // The parser keeps an extension header's name as sent: match it in any case.
+    const extension = (wanted: string): string | null => Object.entries(request.headers).find(([name]) => name.toLowerCase() === wanted)?.[1] ?? null;
+    this.visitorContact = extension('x-cc-visitor-contact');
+    this.customerId = extension('x-cc-customer-id');
     this.#remoteTag = request.from.params.tag ?? '';
+    this.#routes = RouteSet.ofRequest(request.headers);
+    this.#dialogFlow = edge.dialogFlow(this.#routes.request(this.#remoteTarget).nextHop, transaction.flow);
     this.#requests = new DialogRequests({
       layer: edge.layer,
       logger: edge.logger,
-      flow: transaction.flow,
+      flow: this.#dialogFlow,
       contact: edge.contact(transaction.flow.transport),
       headers: () => this.#dialogHeaders(),
-      remoteTarget: () => firstContactUri(request) ?? request.from.uri,
+      remoteTarget: () => this.#routes.request(this.#remoteTarget).uri,
       nextCSeq: () => ++this.#localCSeq,
     });
   }
@@ -290,13 +320,21 @@ class InboundSipCall implements InboundCall, DialogLeg {
     this.listener?.ended('failed');
   }
 
+  /** From, To, Call-ID and the route set's Route headers of a request we send in this dialog. */
   #dialogHeaders(): OutgoingHeaders {
     const request = this.#invite.request;
     return [
       ['From', `${request.headers.to};tag=${this.#localTag}`],
       ['To', request.headers.from ?? ''],
       ['Call-ID', this.id],
+      ...this.#routes.request(this.#remoteTarget).route,
     ];
+  }
+
+  /** The caller's Contact (the dialog's remote target). */
+  get #remoteTarget(): string {
+    const request = this.#invite.request;
+    return firstContactUri(request) ?? request.from.uri;
   }
 
   get ended(): boolean {
@@ -305,7 +343,7 @@ class InboundSipCall implements InboundCall, DialogLeg {
 
   ring(): void {
     if (this.#state !== 'offered') return;
-    this.#invite.respond(180, { headers: [['Contact', this.#edge.contact(this.#invite.flow.transport)]] });
+    this.#invite.respond(180, { headers: [['Contact', this.#edge.contact(this.#invite.flow.transport)], ...this.#routes.recordRoute] });
   }
 
   progress(sdp: string): void {
@@ -313,6 +351,7 @@ class InboundSipCall implements InboundCall, DialogLeg {
     this.#invite.respond(183, {
       headers: [
         ['Contact', this.#edge.contact(this.#invite.flow.transport)],
+        ...this.#routes.recordRoute,
         ['Content-Type', 'application/sdp'],
       ],
       body: sdp,
@@ -346,6 +385,7 @@ class InboundSipCall implements InboundCall, DialogLeg {
     this.#invite.respond(200, {
       headers: [
         ['Contact', this.#edge.contact(this.#invite.flow.transport)],
+        ...this.#routes.recordRoute,
         ['Content-Type', 'application/sdp'],
       ],
       body: sdp,
@@ -392,11 +432,9 @@ class InboundSipCall implements InboundCall, DialogLeg {
   }
 
   #bye(): void {
-    const request = this.#invite.request;
     this.#localCSeq += 1;
     const headers: OutgoingHeaders = [...this.#dialogHeaders(), ['CSeq', `${this.#localCSeq} BYE`], ['Max-Forwards', '70']];
-    const target = firstContactUri(request) ?? request.from.uri;
-    this.#edge.layer.send({ method: 'BYE', uri: target, headers }, this.#invite.flow, {
+    this.#edge.layer.send({ method: 'BYE', uri: this.#routes.request(this.#remoteTarget).uri, headers }, this.#dialogFlow, {
       response: () => undefined,
       failed: (status) => this.#edge.logger.warn({ callId: this.id, status }, 'BYE to the caller got no answer'),
     });
@@ -422,14 +460,23 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
   readonly #callId: string;
   readonly #localTag: string;
   readonly #flow: Flow | null;
+  /** The 2xx's Record-Route reversed (RFC 3261 12.1.2), and the flow it sends in-dialog requests on. */
+  #routes = RouteSet.none;
+  #dialogFlow: Flow | null = null;
   #remoteTag: string | null = null;
   #remoteTarget: string;
   #remoteTo: string | null = null;
   #invite: ClientTransaction | null = null;
-  #ack: { uri: string; headers: OutgoingHeaders } | null = null;
+  #ack: { uri: string; headers: OutgoingHeaders; body?: string } | null = null;
+  /** A late-offer 2xx is being answered (listener.answerOffer): its ACK waits for the answer, retransmissions are absorbed. */
+  #answeringOffer = false;
   /** One branch for the 2xx ACK and its resends (RFC 3261 13.2.2.4: the same ACK), so the phone sees a retransmission, not a new request. */
   readonly #ackBranch = newBranch();
   #localCSeq = 1;
+  /** The CSeq of the INVITE out now: 2 once a trunk's challenge has been answered. */
+  #inviteCSeq = 1;
+  /** The INVITE went out again with credentials: a second challenge is a refusal. */
+  #authenticated = false;
   #state: OutboundState = 'calling';
   #endWanted = false;
   readonly #requests: DialogRequests | null;
@@ -445,16 +492,20 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
     this.#listener = listener;
     const flow = edge.flowFor(target);
     this.#flow = flow;
+    const routedFlow = (): Flow => this.#dialogFlow ?? (flow as Flow); // only read once the leg has a flow
     this.#requests =
       flow === null
         ? null
         : new DialogRequests({
             layer: edge.layer,
             logger: edge.logger,
-            flow,
+            // Read per request: the route set, and so the flow, is known only from the 2xx.
+            get flow(): Flow {
+              return routedFlow();
+            },
             contact: edge.contact(flow.transport),
             headers: () => this.#dialogHeaders(),
-            remoteTarget: () => this.#remoteTarget,
+            remoteTarget: () => this.#routes.request(this.#remoteTarget).uri,
             nextCSeq: () => ++this.#localCSeq,
           });
   }
@@ -486,15 +537,21 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
       queueMicrotask(() => this.#listener.refused(unregistered ? 480 : 400));
       return;
     }
+    this.#sendInvite(flow, []);
+  }
+
+  /** The INVITE (again with `authorization` after a challenge: same Call-ID and tag, the next CSeq). */
+  #sendInvite(flow: Flow, authorization: OutgoingHeaders): void {
     const name = this.#options.callerDisplayName === null ? '' : `"${this.#options.callerDisplayName.replace(/["\\]/g, '')}" `;
     const user = this.#options.callerUser ?? 'anonymous';
     const headers: OutgoingHeaders = [
       ['From', `${name}<sip:${user}@${this.#edge.transport.host}>;tag=${this.#localTag}`],
       ['To', `<${this.target}>`],
       ['Call-ID', this.#callId],
-      ['CSeq', '1 INVITE'],
+      ['CSeq', `${this.#inviteCSeq} INVITE`],
       ['Contact', this.#edge.contact(flow.transport)],
       ['Max-Forwards', '70'],
+      ...authorization,
     ];
     for (const [header, value] of this.#options.headers ?? []) headers.push([header, value]);
     if (this.#options.offer !== null) headers.push(['Content-Type', 'application/sdp']);
@@ -510,11 +567,12 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
     this.#endWanted = true;
     if (reason !== undefined && !this.#cancelSent) this.#cancelReason = reason;
     if (this.#state === 'early') this.#cancel();
-    else if (this.#state === 'confirmed') {
+    else if (this.#state === 'confirmed' && !this.#answeringOffer) {
       this.#bye();
       this.#finish();
     }
     // 'calling': the CANCEL goes out with the first provisional response (RFC 3261 9.1).
+    // A late offer being answered: the ACK goes first, then the BYE (#answerLateOffer).
   }
 
   ack(request: SipRequest): void {
@@ -549,20 +607,29 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
       return;
     }
     if (response.status >= 300) {
+      if ((response.status === 401 || response.status === 407) && this.#answerChallenge(response)) return;
       this.#refused(response.status);
       return;
     }
-    if (this.#ack !== null) {
-      this.#sendAck(); // a 2xx retransmission: our ACK was lost
+    if (this.#ack !== null || this.#answeringOffer) {
+      this.#sendAck(); // a 2xx retransmission: our ACK was lost (or not sent yet: a late offer being answered)
       return;
     }
     if (this.#state === 'ended') return;
     this.#remoteTag = response.to.params.tag ?? '';
     this.#remoteTo = response.headers.to ?? `<${this.target}>`;
     this.#remoteTarget = firstContactUri(response) ?? this.target;
+    this.#routes = RouteSet.ofResponse(response.headers);
+    if (this.#flow !== null) this.#dialogFlow = this.#edge.dialogFlow(this.#routes.request(this.#remoteTarget).nextHop, this.#flow);
     this.#state = 'confirmed';
     this.#edge.addDialog(this.#callId, this.#localTag, this.#remoteTag, this);
-    this.#ack = { uri: this.#remoteTarget, headers: [...this.#dialogHeaders(), ['CSeq', '1 ACK'], ['Max-Forwards', '70']] };
+    const ackHeaders: OutgoingHeaders = [...this.#dialogHeaders(), ['CSeq', `${this.#inviteCSeq} ACK`], ['Max-Forwards', '70']];
+    const answerOffer = this.#listener.answerOffer;
+    if (this.#options.offer === null && response.body !== '' && answerOffer !== undefined) {
+      this.#answerLateOffer(ackHeaders, response.body, (offer) => answerOffer.call(this.#listener, offer));
+      return;
+    }
+    this.#ack = { uri: this.#routes.request(this.#remoteTarget).uri, headers: ackHeaders };
     this.#sendAck();
     if (this.#endWanted) {
       // Answered while we were cancelling: the first 200 lost the race, end it at once.
@@ -574,6 +641,39 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
     this.#listener.answered(response.body === '' ? null : response.body);
   }
 
+  /**
+   * A 401/407 from the trunk (the transaction has ACKed it already): the INVITE goes once more with
+   * the trunk's credentials. False when it cannot (not the trunk, no login, challenged twice, being
+   * cancelled): the leg is then refused with the challenge's status.
+   */
+  #answerChallenge(response: SipResponse): boolean {
+    const logger = this.#edge.logger;
+    const trunk = this.#edge.trunkAuthentication;
+    if (this.#endWanted || this.#state === 'ended' || this.#flow === null) return false;
+    if (trunk === null || !trunk.covers(this.target)) {
+      logger.warn({ target: this.target, status: response.status }, 'the far end asks for digest authentication and the gateway has no login for it (set SIP_TRUNK_USERNAME and SIP_TRUNK_PASSWORD for the trunk)');
+      return false;
+    }
+    if (this.#authenticated) {
+      logger.warn({ target: this.target, status: response.status }, 'the trunk refused the credentials (challenged again): check SIP_TRUNK_USERNAME and SIP_TRUNK_PASSWORD');
+      return false;
+    }
+    let authorization: OutgoingHeaders;
+    try {
+      authorization = [trunk.answer(response, 'INVITE', this.target)];
+    } catch (error) {
+      logger.warn({ target: this.target, status: response.status, why: error instanceof Error ? error.message : String(error) }, 'trunk challenge not answered');
+      return false;
+    }
+    this.#authenticated = true;
+    this.#inviteCSeq += 1;
+    this.#localCSeq = this.#inviteCSeq;
+    this.#state = 'calling';
+    logger.debug({ target: this.target, status: response.status }, 'trunk challenged the INVITE: sent again with credentials');
+    this.#sendInvite(this.#flow, authorization);
+    return true;
+  }
+
   #refused(status: number): void {
     if (this.#state === 'ended' || this.#state === 'confirmed') return;
     this.#finish();
@@ -582,7 +682,43 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
 
   #sendAck(): void {
     if (this.#ack === null || this.#flow === null) return;
-    this.#edge.layer.sendStateless({ method: 'ACK', uri: this.#ack.uri, headers: this.#ack.headers }, this.#flow, this.#ackBranch);
+    this.#edge.layer.sendStateless({ method: 'ACK', uri: this.#ack.uri, headers: this.#ack.headers, ...(this.#ack.body === undefined ? {} : { body: this.#ack.body }) }, this.#dialogFlow ?? this.#flow, this.#ackBranch);
+  }
+
+  /**
+   * Late offer (RFC 3261 13.2.2.4): the 2xx carried the far end's offer, so the ACK must carry the
+   * answer. The 2xx retransmissions are absorbed until the answer is made; an offer that cannot be
+   * answered still gets its ACK (no body), then a BYE.
+   */
+  #answerLateOffer(headers: OutgoingHeaders, offer: string, answerOffer: (offer: string) => Promise<string>): void {
+    this.#answeringOffer = true;
+    const acknowledge = (answer: string | null): void => {
+      this.#answeringOffer = false;
+      const uri = this.#routes.request(this.#remoteTarget).uri;
+      this.#ack = answer === null ? { uri, headers } : { uri, headers: [...headers, ['Content-Type', 'application/sdp']], body: answer };
+      this.#sendAck();
+    };
+    answerOffer(offer).then(
+      (answer) => {
+        acknowledge(answer);
+        if (this.#state === 'ended') return;
+        if (this.#endWanted) {
+          this.#bye();
+          this.#finish();
+          this.#listener.ended('hung-up');
+          return;
+        }
+        this.#listener.answered(offer);
+      },
+      (error: unknown) => {
+        acknowledge(null);
+        if (this.#state === 'ended') return;
+        this.#edge.logger.info({ target: this.target, err: error instanceof Error ? error.message : String(error) }, 'late offer not answered: hanging up the leg');
+        this.#bye();
+        this.#finish();
+        this.#listener.refused(488);
+      },
+    );
   }
 
   #cancel(): void {
@@ -591,7 +727,7 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
     if (invite === null || this.#flow === null || this.#cancelSent) return;
     this.#cancelSent = true;
     const keep = (name: string) => invite.request.headers.filter(([header]) => header.toLowerCase() === name);
-    const headers: OutgoingHeaders = [...keep('from'), ...keep('to'), ...keep('call-id'), ['CSeq', '1 CANCEL'], ['Max-Forwards', '70']];
+    const headers: OutgoingHeaders = [...keep('from'), ...keep('to'), ...keep('call-id'), ['CSeq', `${this.#inviteCSeq} CANCEL`], ['Max-Forwards', '70']];
     if (this.#cancelReason !== null) headers.push(['Reason', this.#cancelReason]);
     this.#edge.layer.send({ method: 'CANCEL', uri: this.target, headers }, this.#flow, { response: () => undefined, failed: () => undefined }, invite.branch);
     invite.expectEnd();
@@ -600,7 +736,7 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
   #bye(): void {
     if (this.#flow === null) return;
     this.#localCSeq += 1;
-    this.#edge.layer.send({ method: 'BYE', uri: this.#remoteTarget, headers: [...this.#dialogHeaders(), ['CSeq', `${this.#localCSeq} BYE`], ['Max-Forwards', '70']] }, this.#flow, {
+    this.#edge.layer.send({ method: 'BYE', uri: this.#routes.request(this.#remoteTarget).uri, headers: [...this.#dialogHeaders(), ['CSeq', `${this.#localCSeq} BYE`], ['Max-Forwards', '70']] }, this.#dialogFlow ?? this.#flow, {
       response: () => undefined,
       failed: (status) => this.#edge.logger.warn({ target: this.target, status }, 'BYE to the agent phone got no answer'),
     });
@@ -612,6 +748,7 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
       ['From', `${name}<sip:${this.#options.callerUser ?? 'anonymous'}@${this.#edge.transport.host}>;tag=${this.#localTag}`],
       ['To', this.#remoteTo ?? `<${this.target}>`],
       ['Call-ID', this.#callId],
+      ...this.#routes.request(this.#remoteTarget).route,
     ];
   }
 

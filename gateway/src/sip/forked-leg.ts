@@ -118,6 +118,12 @@ export class ForkedLeg implements OutboundLeg {
       refused: (status) => this.#refused(forkOf(), status),
       ended: (why) => this.#forkEnded(forkOf(), why),
     };
+    const { answerOffer } = this.#listener;
+    if (answerOffer !== undefined) {
+      // A late offer in a 2xx: answered only while no phone has taken the call (the session refuses a second one).
+      listener.answerOffer = (offer) =>
+        this.#state === 'ringing' ? answerOffer.call(this.#listener, offer) : Promise.reject(new ReofferRefused(488, 'another registration took the call'));
+    }
     return Object.assign(listener, this.#inDialog(forkOf));
   }
 

@@ -273,3 +273,21 @@ export const parseContacts = (value: string | undefined): ContactEntry[] => {
     return [];
   }
 };
+
+/** The Digest challenge of a WWW-Authenticate / Proxy-Authenticate value (drachtio's parser), parameter names lower-cased and quotes removed; null when there is none. */
+export const digestChallengeParams = (value: string | undefined): Record<string, string> | null => {
+  if (value === undefined || value.trim() === '') return null;
+  try {
+    const parsed = headerParser('www-authenticate')({ s: value, i: 0 }) as Array<Record<string, string>>;
+    const digest = parsed.find((entry) => entry.scheme?.toLowerCase() === 'digest');
+    if (digest === undefined) return null;
+    const params: Record<string, string> = {};
+    for (const [name, raw] of Object.entries(digest)) {
+      if (name === 'scheme') continue;
+      params[name.toLowerCase()] = unquote(raw) ?? '';
+    }
+    return params;
+  } catch {
+    return null;
+  }
+};

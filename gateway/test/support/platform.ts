@@ -48,7 +48,7 @@ const testLogger: CoreLogger = process.env.DEBUG_GATEWAY
   : silentLogger;
 
 export const startPlatform = async (
-  options: { queue?: Partial<QueueSettings>; trustedPeers?: string[]; maxMissedOffersInRow?: number | null; trunkUri?: string | null; transferFrom?: string | null; earlyMedia?: boolean } = {},
+  options: { queue?: Partial<QueueSettings>; trustedPeers?: string[]; maxMissedOffersInRow?: number | null; trunkUri?: string | null; transferFrom?: string | null; earlyMedia?: boolean; placedCallRingSeconds?: number } = {},
 ): Promise<Platform> => {
   const store = SqliteEventStore.open({ file: ':memory:' });
   const cc = new ContactCenter({ store, logger: testLogger });
@@ -80,6 +80,7 @@ export const startPlatform = async (
     sipTimers: { t1: 100, t2: 400, t4: 500 },
     // The scenarios written before early media expect no 183: media tests opt in.
     earlyMedia: options.earlyMedia ?? false,
+    ...(options.placedCallRingSeconds === undefined ? {} : { placedCallRingSeconds: options.placedCallRingSeconds }),
   });
   return {
     cc,

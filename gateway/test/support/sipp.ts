@@ -45,10 +45,12 @@ export interface SippOptions {
   timeoutSeconds?: number;
   /** Replacements in the scenario text (e.g. EXPECTED_STATUS). */
   fill?: Record<string, string>;
+  /** Listen on this port (e.g. a trunk port the running platform already dials); default a free one. */
+  port?: number;
 }
 
 export const sipp = async (options: SippOptions): Promise<SippRun> => {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const mediaPort = await freePort();
   let scenarioFile = path.join(scenarios, options.scenario);
   if (options.fill !== undefined) {
