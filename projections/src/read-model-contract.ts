@@ -99,6 +99,8 @@ export interface CallHistoryEntry {
   media: 'audio' | 'video';
   callerNumber: string | null;
   callerName: string | null;
+  /** The customer reference the call carried (a caller's, or the callee's of an outbound call), or null. */
+  customerId: string | null;
   status: CallHistoryStatus;
   receivedAt: string;
   answeredAt: string | null;
@@ -137,6 +139,8 @@ export interface CallHistoryFilter {
   status?: CallHistoryStatus;
   /** Substring of the caller number. */
   callerNumber?: string;
+  /** Calls carrying exactly this customer reference. */
+  customerId?: string;
   /** Page size (default 50, max 500). */
   first?: number;
   /** Opaque cursor from a previous page's endCursor. */
@@ -261,6 +265,8 @@ export interface ReadSide {
   agentBoard(organisationId: string, options: { queueId?: string; now: string }): AgentBoardRow[];
   calls(organisationId: string, filter: CallHistoryFilter): CallHistoryPage;
   call(organisationId: string, callId: string): CallHistoryEntry | null;
+  /** The number of the organisation's newest call with this customer reference and a number (called from or called on), or null. */
+  customerNumber(organisationId: string, customerId: string): string | null;
   metrics(organisationId: string, query: MetricsQuery): MetricsResult;
   agents(organisationId: string, query: AgentListQuery): AgentListRow[];
   queues(organisationId: string): QueueListRow[];

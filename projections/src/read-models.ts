@@ -18,7 +18,7 @@ import { queueBoardProjection } from './projections/queue-board.ts';
 import { metricsProjection } from './metrics/metrics-projection.ts';
 import { agentBoard } from './queries/agent-board-query.ts';
 import { agentList } from './queries/agent-list-query.ts';
-import { callById, callHistory } from './queries/call-history-query.ts';
+import { callById, callHistory, customerNumber } from './queries/call-history-query.ts';
 import { queueBoard } from './queries/queue-board-query.ts';
 import { queueByNumber, queueList } from './queries/queue-list-query.ts';
 import { teamList } from './queries/team-list-query.ts';
@@ -197,6 +197,10 @@ export class ReadModels implements ReadSide {
 
   call(organisationId: string, callId: string): CallHistoryEntry | null {
     return callById(this.#db, organisationId, callId);
+  }
+
+  customerNumber(organisationId: string, customerId: string): string | null {
+    return customerNumber(this.#db, organisationId, customerId);
   }
 
   metrics(organisationId: string, query: MetricsQuery): MetricsResult {

@@ -7,6 +7,7 @@ import { DomainError, streams, type AgentStatus, type RecordedEvent, type Transf
 import { can, type Viewer } from '../auth/viewer.ts';
 import { isE164, type CallState } from '../core-internals.ts';
 import { badInput, forbidden } from '../errors.ts';
+import { customerNumberOf } from './customer-number.ts';
 import { contextOf } from '../management/agent-admin.ts';
 import { settle, type Services } from '../services.ts';
 
@@ -125,9 +126,9 @@ export class CallControl {
 
   /**
    * The signed-in agent dials out (the console's "New call"): an E.164 number, or a customer id. The
-   * core keeps no customer records, so a customer id is an opaque reference kept on the call for
-   * whatever resolves it to a number (a CRM); a number is what the trunk dials. Resolves with the
-   * call's id once the read models show it.
+   * core keeps no customer records: a customer id alone is dialled on the number that customer last
+   * called from or was called on (CustomerNumberUnknown, nothing recorded, when there is none), and
+   * kept on the call. Resolves with the call's id once the read models show it.
    */
   async placeCall(viewer: Viewer, input: { number: string | null; customerId: string | null; queueId: string | null }): Promise<string> {
     const acting = this.actingAgent(viewer, null, 'controlAnyCall');
@@ -140,7 +141,8 @@ export class CallControl {
       });
     }
     const { core } = this.#services;
-    const { callId } = await core.placeOutboundCall({ organisationId: viewer.organisationId, agentId: acting, number, customerId, queueId: input.queueId }, contextOf(viewer));
+    const dialled = number ?? (customerId === null ? null : customerNumberOf(this.#services.readSide, viewer.organisationId, customerId));
+    const { callId } = await core.placeOutboundCall({ organisationId: viewer.organisationId, agentId: acting, number: dialled, customerId, queueId: input.queueId }, contextOf(viewer));
     await core.whenIdle();
     await this.#services.readSide.whenCaughtUpTo(core.processedPosition);
     return callId;

@@ -35,8 +35,10 @@ export const callWorkspaceTypeDefs = /* GraphQL */ `
     "The last tick of each checklist item on this call."
     checklist: [ChecklistTick!]!
     """
-    Earlier calls from the same number, newest first (none for withheld numbers). Anyone who may see
-    this call may see them: the agent on a call needs the caller's history, whoever handled it.
+    Earlier calls from the same number, newest first; for a caller without a number (a website
+    visitor who gave only an email), earlier calls with the same customer id; none when the call has
+    neither. Anyone who may see this call may see them: the agent on a call needs the caller's
+    history, whoever handled it.
     """
     previousCalls(first: Int): [PreviousCall!]!
   }
@@ -50,6 +52,7 @@ export const callWorkspaceTypeDefs = /* GraphQL */ `
 interface CallParent {
   id: string;
   callerNumber: string | null;
+  customerId: string | null;
   receivedAt: string;
 }
 
@@ -63,11 +66,12 @@ export const callWorkspaceResolvers: Resolvers = {
     checklist: (call: CallParent, _: unknown, context: ApiContext) => checklistOf(context.services, call.id),
     previousCalls: async (call: CallParent, args: { first?: number | null }, context: ApiContext) => {
       const viewer = requireViewer(context.viewer);
-      if (call.callerNumber === null) return [];
+      const same = call.callerNumber !== null ? { callerNumber: call.callerNumber } : call.customerId !== null ? { customerId: call.customerId } : null;
+      if (same === null) return [];
       const first = args.first ?? 10;
       if (first < 1 || first > 50) throw badInput('Ask for 1 to 50 previous calls.', 'first');
       // The history is newest first: this call and any later one are skipped.
-      const page = context.services.readSide.calls(viewer.organisationId, { callerNumber: call.callerNumber, first: first + 20 });
+      const page = context.services.readSide.calls(viewer.organisationId, { ...same, first: first + 20 });
       const earlier = page.calls.filter((entry) => entry.callId !== call.id && entry.receivedAt <= call.receivedAt).slice(0, first);
       return Promise.all(
         earlier.map(async (entry) => ({

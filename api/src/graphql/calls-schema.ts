@@ -119,8 +119,9 @@ export const callTypeDefs = /* GraphQL */ `
     transferCall(callId: ID!, target: TransferTargetInput!, agentId: ID): Call!
     hangupCall(callId: ID!, agentId: ID): Call!
     """
-    The signed-in agent calls out: an E.164 number, or a customer id (an opaque reference: the
-    platform keeps no customer records). queueId reports the call under a queue and presents its
+    The signed-in agent calls out: an E.164 number, or a customer id, dialled on the number that
+    customer last called from or was called on (customerNumber) and kept on the call
+    (CUSTOMER_NUMBER_UNKNOWN, nothing recorded, when no call of theirs had one). queueId reports the call under a queue and presents its
     number as caller id. This records the call and reserves the agent; the gateway does not yet dial
     API-placed calls (a softphone dials by sending INVITE sip:<number>@<SIP domain>), so an
     unanswered call fails as no-answer after 120 s, or when the agent hangs it up (hangupCall).

@@ -17,3 +17,6 @@ export const clockTime = (iso: string): string => new Date(iso).toLocaleTimeStri
 export const dateTime = (iso: string): string => new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
 
 export const words = (value: string): string => value.charAt(0) + value.slice(1).toLowerCase().replaceAll('_', ' ');
+
+/** A file's size as people read it: 812 B, 14.2 kB, 3.1 MB. */
+export const fileSize = (bytes: number): string => (bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} kB` : `${(bytes / (1024 * 1024)).toFixed(1)} MB`);

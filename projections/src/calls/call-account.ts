@@ -46,6 +46,8 @@ export interface CallAccount {
   media: 'audio' | 'video';
   callerNumber: string | null;
   callerName: string | null;
+  /** The caller's (or callee's) customer reference, when the call carried one. */
+  customerId: string | null;
   receivedAt: number;
   queuedAt: number | null;
   answeredAt: number | null;
@@ -86,7 +88,7 @@ export const newAccount = (data: {
   queueId: string;
   channel: string;
   media: 'audio' | 'video';
-  caller: { number: string | null; name: string | null };
+  caller: { number: string | null; name: string | null; customerId?: string | null };
   at: string;
 }): CallAccount => ({
   callId: data.callId,
@@ -97,6 +99,7 @@ export const newAccount = (data: {
   media: data.media,
   callerNumber: data.caller.number,
   callerName: data.caller.name,
+  customerId: data.caller.customerId ?? null,
   receivedAt: isoToMillis(data.at),
   queuedAt: null,
   answeredAt: null,
@@ -137,7 +140,7 @@ export const newOutboundAccount = (data: OutboundCallPlaced['data']): CallAccoun
     queueId: data.queueId ?? '',
     channel: 'outbound',
     media: data.media,
-    caller: { number: data.callee.number, name: null },
+    caller: { number: data.callee.number, name: null, customerId: data.callee.customerId },
     at: data.at,
   }),
   live: 'ringing',

@@ -18,6 +18,7 @@ const SCHEMA = `
     received_ms     INTEGER NOT NULL,
     status          TEXT NOT NULL,
     caller_number   TEXT,
+    customer_id     TEXT,
     doc             TEXT NOT NULL
   );
   CREATE TABLE IF NOT EXISTS hist_call_agents (
@@ -30,6 +31,7 @@ const SCHEMA = `
 /** Indexes only the queries read through: created once the projection has caught up. */
 const INDEXES = `
   CREATE INDEX IF NOT EXISTS hist_calls_by_time ON hist_calls (organisation_id, received_ms DESC, call_id DESC);
+  CREATE INDEX IF NOT EXISTS hist_calls_by_customer ON hist_calls (organisation_id, customer_id, received_ms DESC) WHERE customer_id IS NOT NULL;
 `;
 
 /** [epoch ms, event type, agent id, queue id, details] */
@@ -183,6 +185,7 @@ const ACCOUNT_FIELDS: Record<Exclude<keyof CallAccount, 'legs'>, true> = {
   ratingSum: true,
   ratingCount: true,
   wrapUps: true,
+  customerId: true,
 };
 const ACCOUNT_KEYS = Object.keys(ACCOUNT_FIELDS) as Exclude<keyof CallAccount, 'legs'>[];
 
@@ -216,8 +219,8 @@ const cacheFor = (db: DatabaseSync): BatchCache<HistoryDocument> => {
         const { account } = doc;
         statement(
           db,
-          'INSERT OR REPLACE INTO hist_calls (call_id, organisation_id, queue_id, received_ms, status, caller_number, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        ).run(callId, account.organisationId, account.queueId, account.receivedAt, historyStatus(account), account.callerNumber, storedDocument(doc));
+          'INSERT OR REPLACE INTO hist_calls (call_id, organisation_id, queue_id, received_ms, status, caller_number, customer_id, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(callId, account.organisationId, account.queueId, account.receivedAt, historyStatus(account), account.callerNumber, account.customerId, storedDocument(doc));
       },
     );
     caches.set(db, cache);
@@ -275,8 +278,8 @@ const applyEvent = (db: DatabaseSync, recorded: ProjectedEvent): void => {
 
 export const callHistoryProjection: Projection = {
   name: 'call-history',
-  // 2: documents stored as [account values, timeline] (see storedDocument).
-  version: 2,
+  // 2: documents stored as [account values, timeline] (see storedDocument). 3: the customer id (column and account).
+  version: 3,
   models: ['calls'],
   eventTypes: CALL_EVENTS,
   tables: ['hist_calls', 'hist_call_agents'],

@@ -89,6 +89,8 @@ const toEntry = (doc: HistoryDocument, names: Names): CallHistoryEntry => {
     media: account.media,
     callerNumber: account.callerNumber,
     callerName: account.callerName,
+    // Documents stored before version 3 had no customer id.
+    customerId: account.customerId ?? null,
     status: historyStatus(account),
     receivedAt: iso(account.receivedAt),
     answeredAt: account.answeredAt === null ? null : iso(account.answeredAt),
@@ -135,6 +137,10 @@ export const callHistory = (db: DatabaseSync, organisationId: string, filter: Ca
     where.push('instr(caller_number, ?) > 0');
     params.push(filter.callerNumber);
   }
+  if (filter.customerId !== undefined && filter.customerId !== '') {
+    where.push('customer_id = ?');
+    params.push(filter.customerId);
+  }
   const first = Math.max(1, Math.min(MAX_PAGE, Math.trunc(filter.first ?? DEFAULT_PAGE)));
   const total = statement(db, `SELECT count(*) AS n FROM hist_calls WHERE ${where.join(' AND ')}`).get(...params) as { n: number };
   if (filter.after !== undefined && filter.after !== '') {
@@ -162,4 +168,12 @@ export const callById = (db: DatabaseSync, organisationId: string, callId: strin
   if (row === undefined) return null;
   const doc = parseDocument(row.doc);
   return toEntry(doc, namesFor(db, organisationId, [doc]));
+};
+
+export const customerNumber = (db: DatabaseSync, organisationId: string, customerId: string): string | null => {
+  const row = statement(
+    db,
+    'SELECT caller_number AS number FROM hist_calls WHERE organisation_id = ? AND customer_id = ? AND caller_number IS NOT NULL ORDER BY received_ms DESC LIMIT 1',
+  ).get(organisationId, customerId) as { number: string } | undefined;
+  return row?.number ?? null;
 };

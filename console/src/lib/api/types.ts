@@ -53,6 +53,8 @@ export interface Call {
   queueName: string;
   callerNumber: string | null;
   callerName: string | null;
+  /** The customer reference the call carried (e.g. a website visitor's email), or null. */
+  customerId: string | null;
   status: CallStatus;
   receivedAt: string;
   answeredAt: string | null;
@@ -65,7 +67,7 @@ export interface Call {
   timeline: TimelineEntry[];
 }
 
-export const CALL_FIELDS = `id queueId queueName callerNumber callerName status receivedAt answeredAt endedAt lastAgentId talkSeconds holdSeconds waitSeconds
+export const CALL_FIELDS = `id queueId queueName callerNumber callerName customerId status receivedAt answeredAt endedAt lastAgentId talkSeconds holdSeconds waitSeconds
   wrapUps { agentId notes rating conversationStatus endedBy } timeline { at type description agentId queueId }`;
 
 export interface QueueRow {

@@ -116,6 +116,13 @@ const adoptIncoming = (sipSession: RTCSession, request: { getHeader(name: string
   sipSession.on('ended', forget);
   sipSession.on('accepted', forget);
   for (const wake of inviteWaiters.splice(0)) wake();
+  // A call the agent placed through the platform (New call without the softphone dialling, or a
+  // customer id): the edge rings this phone first with answer-after=0 and no offer id. The agent
+  // asked for it, so it is answered at once, as click-to-dial phones do.
+  if (entry.offerId === null && entry.callId !== null && /answer-after=0\b/i.test(request.getHeader('Call-Info') ?? '')) {
+    const callId = entry.callId;
+    void answerRinging(entry, callId).then(() => workspace.follow(callId));
+  }
 };
 
 const register = async (): Promise<void> => {
@@ -211,30 +218,35 @@ const waitForInvite = (offer: CallOffer): Promise<Ringing | undefined> =>
     inviteWaiters.push(check);
   });
 
+/** Opens the microphone (and camera) and answers a ringing INVITE; a refused device declines it. */
+const answerRinging = async (entry: Ringing, callId: string): Promise<boolean> => {
+  const video = entry.video;
+  let local: MediaStream;
+  try {
+    local = await navigator.mediaDevices.getUserMedia(devices.constraints(video));
+  } catch (error) {
+    state.message = `The microphone could not be opened (${messageOf(error)}): the call was declined.`;
+    entry.session.terminate({ status_code: 603, reason_phrase: 'Decline' });
+    return true;
+  }
+  const media = new CallMedia(entry.session, local, devices.choice.speakerId);
+  state.media?.dispose();
+  state.media = media;
+  state.callId = entry.callId ?? callId;
+  entry.session.on('confirmed', () => void workspace.follow(state.callId ?? callId).then(() => workspace.refresh()));
+  entry.session.on('hold', () => setTimeout(() => void workspace.refresh(), 300));
+  entry.session.on('unhold', () => setTimeout(() => void workspace.refresh(), 300));
+  entry.session.on('ended', () => endMedia(media));
+  entry.session.on('failed', () => endMedia(media));
+  entry.session.answer({ mediaStream: local, pcConfig: { iceServers: [] } });
+  return true;
+};
+
 const legs: PhoneLegs = {
   async answer(offer) {
     const entry = await waitForInvite(offer);
     if (entry === undefined) return false;
-    const video = entry.video;
-    let local: MediaStream;
-    try {
-      local = await navigator.mediaDevices.getUserMedia(devices.constraints(video));
-    } catch (error) {
-      state.message = `The microphone could not be opened (${messageOf(error)}): the call was declined.`;
-      entry.session.terminate({ status_code: 603, reason_phrase: 'Decline' });
-      return true;
-    }
-    const media = new CallMedia(entry.session, local, devices.choice.speakerId);
-    state.media?.dispose();
-    state.media = media;
-    state.callId = entry.callId ?? offer.callId;
-    entry.session.on('confirmed', () => void workspace.refresh());
-    entry.session.on('hold', () => setTimeout(() => void workspace.refresh(), 300));
-    entry.session.on('unhold', () => setTimeout(() => void workspace.refresh(), 300));
-    entry.session.on('ended', () => endMedia(media));
-    entry.session.on('failed', () => endMedia(media));
-    entry.session.answer({ mediaStream: local, pcConfig: { iceServers: [] } });
-    return true;
+    return answerRinging(entry, offer.callId);
   },
   decline(offer) {
     const entry = findRinging(offer);
@@ -310,9 +322,10 @@ export const softphone = {
    * this session's SIP credentials (JsSIP answers the 407), places the call in the core and dials the
    * trunk; ringing and early media come back on this session. The workspace finds the core's call
    * (the agent's newest open call) as the far end rings, answers or refuses. Returns the error to
-   * show, or null once the INVITE is on its way.
+   * show, or null once the INVITE is on its way. `customerId`: the customer called by id, sent as
+   * X-CC-Customer-Id so the platform keeps it on the call.
    */
-  async dial(number: string): Promise<string | null> {
+  async dial(number: string, customerId: string | null = null): Promise<string | null> {
     const agent = ua;
     if (agent === null || sipDomain === null || state.phone !== 'ready') return 'The phone is not registered: go Online first.';
     if (state.media !== null) return 'You are on a call already.';
@@ -322,7 +335,12 @@ export const softphone = {
     } catch (error) {
       return `The microphone could not be opened (${messageOf(error)}), so the call was not placed.`;
     }
-    const sipSession = agent.call(`sip:${number}@${sipDomain}`, { mediaStream: local, pcConfig: { iceServers: [] } });
+    const reference = (customerId ?? '').replace(/[\r\n]/g, '').trim();
+    const sipSession = agent.call(`sip:${number}@${sipDomain}`, {
+      mediaStream: local,
+      pcConfig: { iceServers: [] },
+      ...(reference === '' ? {} : { extraHeaders: [`X-CC-Customer-Id: ${reference}`] }),
+    });
     const media = new CallMedia(sipSession, local, devices.choice.speakerId);
     state.media = media;
     state.callId = null;

@@ -47,7 +47,8 @@ export class VisitorCall {
     this.queue = queue;
   }
 
-  async call(options: { video: boolean; name: string }): Promise<void> {
+  /** `contact`: a checked phone number or email the gateway reads from X-CC-Visitor-Contact, or ''. */
+  async call(options: { video: boolean; name: string; contact?: string }): Promise<void> {
     if (this.state === 'calling' || this.state === 'ringing' || this.state === 'connected') return;
     this.note = null;
     this.state = 'calling';
@@ -69,7 +70,13 @@ export class VisitorCall {
       user_agent: 'cc-contact-page',
     }));
     if (!ua.isConnected()) ua.start();
-    const session = ua.call(`sip:${encodeURIComponent(this.queue)}@${host}`, { mediaStream: local, pcConfig: { iceServers: [] } });
+    // A header value is one line: nothing the visitor typed may start another header.
+    const contact = (options.contact ?? '').replace(/[\r\n]/g, '').trim();
+    const session = ua.call(`sip:${encodeURIComponent(this.queue)}@${host}`, {
+      mediaStream: local,
+      pcConfig: { iceServers: [] },
+      ...(contact === '' ? {} : { extraHeaders: [`X-CC-Visitor-Contact: ${contact}`] }),
+    });
     this.#session = session;
     const media = new CallMedia(session, local, '');
     this.media = media;

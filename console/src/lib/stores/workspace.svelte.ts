@@ -229,6 +229,12 @@ export const workspace = {
   },
   /** Reads the current call or offer again (the softphone calls it once SIP moved the call on). */
   refresh: (): Promise<void> => refreshCurrent().catch(() => {}),
+  /** Shows a call this agent is on that no offer or mutation of this page brought (e.g. placed for them by a CRM). */
+  follow: async (callId: string): Promise<void> => {
+    if (state.call?.id === callId) return;
+    const call = await fetchCall(callId).catch(() => null);
+    if (call !== null) adopt(call);
+  },
   get queues() {
     return state.queues;
   },
