@@ -116,8 +116,12 @@ describe.skipIf(missing !== null)(`sendDtmf through the SIP edge and rtpengine${
       const audio = streamAudio(await anchorPortOf(client, callId, `a.${callId}`));
       try {
         await eventually(() => expect(audio.sent()).toBeGreaterThan(10));
-        const sent = await gql(t.url, SEND, { c: callId, d: '7#' }, onCall.token);
-        expect(sent.errors).toBeUndefined();
+        // rtpengine injects only once it has taken in the phone's stream (its SSRC); until then the API says so.
+        const sent = await eventually(async () => {
+          const result = await gql(t.url, SEND, { c: callId, d: '7#' }, onCall.token);
+          expect(result.errors).toBeUndefined();
+          return result;
+        });
         expect(sent.data?.sendDtmf).toBe(true);
         await eventually(() => expect(rtp.digits()).toBe('7#'), 20_000);
       } finally {

@@ -92,7 +92,8 @@ describe.skipIf(missing !== null)(`a SIP caller hears ringback, music on hold an
       await eventually(() => expect(agentAudio.sent()).toBeGreaterThan(10));
       const sendDtmf = gateway.sendDtmf;
       if (sendDtmf === undefined) throw new Error('the gateway offers no sendDtmf');
-      await sendDtmf(callId, '7');
+      // rtpengine injects only once it has taken in the agent's stream (its SSRC); until then it refuses.
+      await eventually(() => sendDtmf(callId, '7'));
       await eventually(() => expect(rtp?.digits()).toBe('7'), 20_000);
     } finally {
       agentAudio.stop();

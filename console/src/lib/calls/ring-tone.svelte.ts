@@ -16,7 +16,12 @@ let blocked = $state(false);
 const beep = (): void => {
   if (!preferences.sound) return;
   try {
-    audio ??= new AudioContext();
+    if (audio === null) {
+      audio = new AudioContext();
+      // A new context may take a moment to start (a busy machine): say "on" as soon as it runs.
+      const context = audio;
+      context.addEventListener('statechange', () => (blocked = context.state !== 'running'));
+    }
     // A context made before the agent touched the page starts suspended; resuming works once they have.
     if (audio.state === 'suspended') void audio.resume().catch(() => {});
     blocked = audio.state !== 'running';
