@@ -4,57 +4,26 @@
  * `referred`, is answered 202 (or the session's refusal), and its outcome goes back as NOTIFY
  * message/sipfrag (RFC 3515).
  */
-import { EventEmitter } from 'node:events';
 import { describe, expect, test, vi } from 'vitest';
 import { silentLogger } from '@cc/core';
 import { DrachtioSignalling } from '../src/drachtio/drachtio-signalling.ts';
-import type { SrfDialog, SrfLike, SrfRequest, SrfResponse } from '../src/drachtio/srf-types.ts';
+import type { SrfRequest } from '../src/drachtio/srf-types.ts';
 import { type OutboundLegListener, type ReferProgress, ReferRefused } from '../src/signalling/signalling-port.ts';
+import { asDialog, FakeDialog, fakeRequest, fakeResponse, fakeSrf, flush } from './support/drachtio-fakes.ts';
 
-class FakeDialog extends EventEmitter {
-  sip = { callId: 'agent-leg' };
-  remote = { sdp: 'v=0\r\no=agent-phone\r\nm=audio 4002 RTP/AVP 0\r\n' };
-  local = { sdp: '' };
-  destroy = vi.fn(async () => undefined);
-  modify = vi.fn(async (): Promise<string | undefined> => undefined);
-  request = vi.fn(async (_options: { method: string; headers?: Record<string, string>; body?: string }): Promise<unknown> => undefined);
-}
-
-const referRequest = (referTo: string | undefined): SrfRequest => {
-  const emitter = new EventEmitter();
-  return Object.assign(emitter, {
-    callId: 'agent-leg',
-    uri: 'sip:gateway@127.0.0.1',
-    body: '',
-    source_address: '127.0.0.1',
-    source_port: 5070,
-    protocol: 'udp',
-    get: (name: string) => (name.toLowerCase() === 'refer-to' ? referTo : undefined),
-    getParsedHeader: () => ({ uri: 'sip:a1@127.0.0.1' }),
-  }) as unknown as SrfRequest;
-};
-
-const fakeResponse = (): SrfResponse & { sent: unknown[][] } => {
-  const sent: unknown[][] = [];
-  return { sent, send: (...args: unknown[]) => void sent.push(args) } as SrfResponse & { sent: unknown[][] };
-};
-
-const flush = () => new Promise((resolve) => setImmediate(resolve));
+const referRequest = (referTo: string | undefined): SrfRequest =>
+  fakeRequest({ uri: 'sip:gateway@127.0.0.1', body: '', source_port: 5070 }, { 'Call-ID': 'agent-leg', ...(referTo === undefined ? {} : { 'Refer-To': referTo }) });
 
 /** An answered agent leg through the adapter, with `referred` as the session's answer to a REFER. */
 const answeredLeg = async (referred: OutboundLegListener['referred']): Promise<FakeDialog> => {
   const dialog = new FakeDialog();
-  const srf = {
-    connect: vi.fn(),
-    on: vi.fn(),
-    invite: vi.fn(),
-    register: vi.fn(),
-    createUAS: vi.fn(),
-    createUAC: vi.fn(async () => dialog as unknown as SrfDialog),
-  } as unknown as SrfLike;
+  dialog.sip.callId = 'agent-leg';
+  dialog.remote.sdp = 'v=0\r\no=agent-phone\r\nm=audio 4002 RTP/AVP 0\r\n';
+  const { srf, uac } = fakeSrf();
   const port = new DrachtioSignalling({ srf, logger: silentLogger });
   const listener: OutboundLegListener = { ringing: vi.fn(), answered: vi.fn(), refused: vi.fn(), ended: vi.fn(), ...(referred === undefined ? {} : { referred }) };
   port.dial('sip:a1@127.0.0.1:5070', { offer: 'v=0\r\no=caller\r\n', callerUser: '+3225550100', callerDisplayName: null }, listener);
+  uac()?.answer(asDialog(dialog));
   await flush();
   expect(listener.answered).toHaveBeenCalled();
   return dialog;

@@ -2,67 +2,12 @@
  * The drachtio-srf adapter of the signalling port against fake srf / req / res / dialog objects
  * (as drachtio-srf's own unit tests do): what it asks drachtio to do, and what it reports back.
  */
-import { EventEmitter } from 'node:events';
 import { describe, expect, test, vi } from 'vitest';
 import { silentLogger } from '@cc/core';
 import { DrachtioSignalling } from '../src/drachtio/drachtio-signalling.ts';
-import type { SrfDialog, SrfLike, SrfRequest, SrfResponse } from '../src/drachtio/srf-types.ts';
+import type { SrfResponse } from '../src/drachtio/srf-types.ts';
 import { type InboundCall, ReofferRefused } from '../src/signalling/signalling-port.ts';
-
-class FakeDialog extends EventEmitter {
-  sip = { callId: 'dialog-call' };
-  remote = { sdp: '' };
-  local = { sdp: '' };
-  destroy = vi.fn(async () => undefined);
-  modify = vi.fn(async (_sdp: string): Promise<string | undefined> => 'v=0\r\no=answer\r\n');
-  request = vi.fn(async () => undefined);
-}
-
-const fakeRequest = (overrides: Partial<SrfRequest> = {}): SrfRequest & EventEmitter => {
-  const emitter = new EventEmitter() as SrfRequest & EventEmitter;
-  const headers: Record<string, string> = {};
-  Object.assign(emitter, {
-    callId: 'call-1',
-    uri: 'sip:+3225551234@10.0.0.1',
-    body: 'v=0\r\no=caller\r\nm=audio 4000 RTP/AVP 0\r\n',
-    source_address: '127.0.0.1',
-    source_port: 5062,
-    protocol: 'udp',
-    get: (name: string) => headers[name.toLowerCase()],
-    getParsedHeader: () => ({ name: '"Grace Hopper"', uri: 'sip:+3225550100@127.0.0.1' }),
-    cancel: vi.fn(),
-    ...overrides,
-  });
-  return emitter;
-};
-
-const fakeResponse = (): SrfResponse & { sent: Array<[number, unknown]> } => {
-  const sent: Array<[number, unknown]> = [];
-  return { sent, send: (status: number, options?: unknown) => void sent.push([status, options]) } as SrfResponse & { sent: Array<[number, unknown]> };
-};
-
-const fakeSrf = () => {
-  const handlers: { invite?: (req: SrfRequest, res: SrfResponse) => void; register?: (req: SrfRequest, res: SrfResponse) => void } = {};
-  const uas = new FakeDialog();
-  let uac: { resolve: (dialog: SrfDialog) => void; reject: (error: unknown) => void; progress: Parameters<SrfLike['createUAC']>[2] } | null = null;
-  const srf = {
-    connect: vi.fn(),
-    disconnect: vi.fn(),
-    on: vi.fn(),
-    invite: (handler: (req: SrfRequest, res: SrfResponse) => void) => void (handlers.invite = handler),
-    register: (handler: (req: SrfRequest, res: SrfResponse) => void) => void (handlers.register = handler),
-    createUAS: vi.fn(async () => uas as unknown as SrfDialog),
-    createUAC: vi.fn(
-      (_uri: string, _options: unknown, progress?: Parameters<SrfLike['createUAC']>[2]) =>
-        new Promise<SrfDialog>((resolve, reject) => {
-          uac = { resolve, reject, progress };
-        }),
-    ),
-  };
-  return { srf: srf as unknown as SrfLike & typeof srf, handlers, uas, uac: () => uac };
-};
-
-const flush = () => new Promise((resolve) => setImmediate(resolve));
+import { asDialog, FakeDialog, fakeRequest, fakeResponse, fakeSrf, flush } from './support/drachtio-fakes.ts';
 
 describe('DrachtioSignalling: the caller leg (createUAS)', () => {
   test('an INVITE becomes an InboundCall; ring -> 180, answer -> createUAS with the SDP; BYE -> ended; re-INVITE -> reoffered', async () => {
@@ -79,7 +24,7 @@ describe('DrachtioSignalling: the caller leg (createUAS)', () => {
     const req = fakeRequest();
     const res = fakeResponse();
     handlers.invite?.(req, res);
-    expect(call).toMatchObject({ dialled: '+3225551234', callerUser: '+3225550100', callerDisplayName: 'Grace Hopper', source: { transport: 'udp' } });
+    expect(call).toMatchObject({ id: 'call-1', dialled: '+3225551234', callerUser: '+3225550100', callerDisplayName: 'Grace Hopper', source: { transport: 'udp' } });
     call!.ring();
     expect(res.sent[0]?.[0]).toBe(180);
     call!.answer('v=0\r\no=agent\r\n');
@@ -121,7 +66,7 @@ describe('DrachtioSignalling: the caller leg (createUAS)', () => {
     expect(ended).toHaveBeenCalledWith('cancelled');
 
     const res = fakeResponse();
-    handlers.invite?.(fakeRequest({ callId: 'call-2' }), res);
+    handlers.invite?.(fakeRequest({}, { 'Call-ID': 'call-2' }), res);
     calls[1]!.reject(480, 'queue closed');
     expect(res.sent[0]).toEqual([480, { headers: { Reason: 'SIP;cause=480;text="queue closed"' } }]);
   });
@@ -138,7 +83,7 @@ describe('DrachtioSignalling: agent legs (createUAC)', () => {
     expect(listener.ringing).toHaveBeenCalled();
     const dialog = new FakeDialog();
     dialog.remote.sdp = 'agent-sdp';
-    uac()?.resolve(dialog as unknown as SrfDialog);
+    uac()?.answer(asDialog(dialog));
     await flush();
     expect(listener.answered).toHaveBeenCalledWith('agent-sdp');
     expect(port.stats()).toMatchObject({ outboundLegs: 1 });
@@ -151,16 +96,15 @@ describe('DrachtioSignalling: agent legs (createUAC)', () => {
     const port = new DrachtioSignalling({ srf, logger: silentLogger });
     const listener = { ringing: vi.fn(), answered: vi.fn(), refused: vi.fn(), ended: vi.fn() };
     port.dial('sip:a@10.0.0.9', { offer: 'x', callerUser: null, callerDisplayName: null }, listener);
-    uac()?.reject(Object.assign(new Error('Busy Here'), { status: 486 }));
+    uac()?.refuse(486);
     await flush();
     expect(listener.refused).toHaveBeenCalledWith(486);
     expect(port.stats()).toMatchObject({ outboundLegs: 0 });
 
     const leg = port.dial('sip:b@10.0.0.9', { offer: 'x', callerUser: null, callerDisplayName: null }, listener);
-    const sent = fakeRequest();
-    uac()?.progress?.cbRequest?.(null, sent);
+    uac()?.sent();
     leg.end();
-    expect(sent.cancel).toHaveBeenCalled();
+    expect(uac()?.request.cancel).toHaveBeenCalledWith({});
   });
 
   test('a re-offer on a leg that is not answered is refused with 481', async () => {

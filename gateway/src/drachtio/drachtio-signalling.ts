@@ -3,13 +3,17 @@
  * and this adapter maps its srf API onto the port the call sessions use. createUAS answers callers,
  * createUAC places agent legs, dialog.destroy ends them, dialog.modify sends re-offers, and the
  * dialog's 'modify' / 'info' events bring hold, resume and DTMF in. REGISTERs from WebRTC agents
- * are checked against the same per-session SIP credentials as the embedded edge.
+ * are checked against the same per-session SIP credentials as the embedded edge; dialling a
+ * registered contact rings every registration of its agent (sip/forked-leg.ts). A late offer
+ * (no SDP) uses createUAC's 3PCC mode, and the trunk's digest login goes to trunk-bound legs only.
  */
 import type { CoreLogger } from '@cc/core';
 import { challenge, expectedResponse, NonceIssuer, parseAuthorization, responsesMatch } from '../registrar/digest.ts';
 import type { SipCredentials } from '../registrar/sip-credentials.ts';
 import { dtmfOf } from '../sip/dialog-requests.ts';
-import { contactUris, parseContacts, parseUri, reasonPhrase } from '../sip/message.ts';
+import { type ForkBranch, ForkedLeg } from '../sip/forked-leg.ts';
+import { contactUris, parseContacts, parseUri, reasonPhrase, unquote, uriUser } from '../sip/message.ts';
+import type { TrunkAuthentication, TrunkLogin } from '../sip/trunk-authentication.ts';
 import {
   type DialOptions,
   type InboundCall,
@@ -22,18 +26,26 @@ import {
   ReofferRefused,
   type SignallingPort,
 } from '../signalling/signalling-port.ts';
-import type { SrfDialog, SrfLike, SrfRequest, SrfResponse } from './srf-types.ts';
+import { DrachtioBindings } from './drachtio-bindings.ts';
+import type { SrfDialog, SrfLike, SrfRequest, SrfResponse, SrfUacOptions, SrfUnackedAnswer } from './srf-types.ts';
 
 export interface DrachtioSignallingOptions {
   srf: SrfLike;
   logger: CoreLogger;
   credentials?: SipCredentials;
+  /** The trunk's digest login (SIP_TRUNK_USERNAME / SIP_TRUNK_PASSWORD), given to drachtio-srf for legs to the trunk only. */
+  trunkAuthentication?: TrunkAuthentication | null;
 }
 
 /** drachtio-srf rejects with a SipError carrying the final status. */
 const statusOf = (error: unknown): number => {
   const status = (error as { status?: unknown } | null)?.status;
   return typeof status === 'number' ? status : 503;
+};
+
+/** BYE; a BYE drachtio cannot send (the dialog is already gone) is logged, never an unhandled rejection. */
+const hangUp = (dialog: SrfDialog, logger: CoreLogger): void => {
+  Promise.resolve(dialog.destroy()).catch((error: unknown) => logger.info({ callId: dialog.sip.callId, err: error instanceof Error ? error.message : String(error) }, 'BYE not sent'));
 };
 
 /** Wires a dialog's in-dialog events to a listener: 'modify' (re-INVITE) and 'info' (DTMF). */
@@ -145,14 +157,16 @@ class DrachtioInboundCall implements InboundCall {
     this.#request = request;
     this.#response = response;
     this.#logger = logger;
-    this.id = request.callId;
-    this.dialled = userOf(request.uri);
+    this.id = request.get('Call-ID') ?? '';
+    this.dialled = uriUser(request.uri);
     const from = request.getParsedHeader('from');
-    this.callerUser = userOf(from.uri);
-    this.callerDisplayName = from.name === undefined || from.name === '' ? null : from.name.replace(/^"|"$/g, '');
+    this.callerUser = uriUser(from.uri);
+    // The same unquoting as the embedded edge: `"O\\"Brien"` is O"Brien, `""` is no name.
+    this.callerDisplayName = unquote(from.name);
     const transport = request.protocol.toLowerCase().replace('wss', 'ws');
     this.source = { address: request.source_address, port: request.source_port, transport };
     this.offer = request.body === '' ? null : request.body;
+    // drachtio-srf's get() finds a header in any case (lib/sip-parser/message.js getHeaderName), as the edge does.
     this.proxyAuthorization = request.get('Proxy-Authorization') ?? null;
     this.visitorContact = request.get('X-CC-Visitor-Contact') ?? null;
     this.customerId = request.get('X-CC-Customer-Id') ?? null;
@@ -194,7 +208,7 @@ class DrachtioInboundCall implements InboundCall {
       (dialog) => {
         this.#dialog = dialog;
         if (this.#state === 'ended') {
-          void dialog.destroy();
+          hangUp(dialog, this.#logger);
           return;
         }
         this.#state = 'answered';
@@ -218,7 +232,7 @@ class DrachtioInboundCall implements InboundCall {
     if (this.#state === 'offered') this.reject(status, reason);
     else if (this.#state !== 'ended') {
       this.#state = 'ended';
-      if (this.#dialog !== null) void this.#dialog.destroy();
+      if (this.#dialog !== null) hangUp(this.#dialog, this.#logger);
     }
   }
 
@@ -227,23 +241,57 @@ class DrachtioInboundCall implements InboundCall {
   }
 }
 
-class DrachtioOutboundLeg implements OutboundLeg {
+/** One agent or trunk leg (createUAC); a fork of a ForkedLeg when the agent has several registrations. */
+interface OutboundLegSetup {
+  srf: SrfLike;
+  target: string;
+  options: DialOptions;
+  listener: OutboundLegListener;
+  logger: CoreLogger;
+  /** The trunk's login when `target` is the trunk: drachtio-srf answers its 401/407 with it, once. */
+  login: TrunkLogin | null;
+}
+
+class DrachtioOutboundLeg implements ForkBranch {
   readonly target: string;
+  readonly #setup: OutboundLegSetup;
   #request: SrfRequest | null = null;
   #dialog: SrfDialog | null = null;
-  #state: 'calling' | 'answered' | 'ended' = 'calling';
+  /** 'answering': a late offer's 200 waits for our answer, which goes in the ACK. */
+  #state: 'calling' | 'answering' | 'answered' | 'ended' = 'calling';
+  /** end() while a late offer is being answered: ACK first, then BYE. */
+  #endWanted = false;
+  /** end() before drachtio told us the INVITE went out: CANCEL as soon as it does. */
   #cancelWanted = false;
+  #cancelSent = false;
+  #cancelReason: string | undefined;
 
-  constructor(srf: SrfLike, target: string, options: DialOptions, listener: OutboundLegListener, logger: CoreLogger) {
-    this.target = target;
+  constructor(setup: OutboundLegSetup) {
+    this.target = setup.target;
+    this.#setup = setup;
+  }
+
+  get ended(): boolean {
+    return this.#state === 'ended';
+  }
+
+  start(): void {
+    const { srf, target, options, listener, login } = this.#setup;
     const name = options.callerDisplayName === null ? '' : `"${options.callerDisplayName.replace(/["\\]/g, '')}" `;
+    // A fresh headers object per INVITE: drachtio-srf writes into it (CSeq, From) when it answers a challenge.
     const headers: Record<string, string> = { From: `${name}<sip:${options.callerUser ?? 'anonymous'}@localhost>` };
     for (const [header, value] of options.headers ?? []) headers[header] = value;
+    const uacOptions: SrfUacOptions = { headers };
+    if (options.offer !== null) uacOptions.localSdp = options.offer;
+    // Late offer: the 200's SDP comes back un-ACKed so the session's answer goes in the ACK (3PCC).
+    else if (listener.answerOffer !== undefined) uacOptions.noAck = true;
+    if (login !== null) uacOptions.auth = { username: login.username, password: login.password };
     srf
-      .createUAC(target, { ...(options.offer === null ? {} : { localSdp: options.offer }), headers }, {
+      .createUAC(target, uacOptions, {
         cbRequest: (_error, request) => {
+          if (request === undefined) return;
           this.#request = request;
-          if (this.#cancelWanted) request.cancel?.();
+          if (this.#cancelWanted) this.#cancel();
         },
         cbProvisional: (response) => {
           // drachtio-srf's provisional responses carry their body (early media SDP) like final ones; told before the ringing.
@@ -253,71 +301,130 @@ class DrachtioOutboundLeg implements OutboundLeg {
         },
       })
       .then(
-        (dialog) => {
-          this.#dialog = dialog;
-          if (this.#state === 'ended') {
-            // Answered while we were cancelling: the 200 lost the race.
-            void dialog.destroy();
-            listener.ended('hung-up');
-            return;
-          }
-          this.#state = 'answered';
-          dialog.on('destroy', () => {
-            if (this.#state === 'ended') return;
-            this.#state = 'ended';
-            listener.ended('hung-up');
-          });
-          wireDialog(dialog, () => listener, logger);
-          listener.answered(dialog.remote.sdp === '' ? null : dialog.remote.sdp);
+        (result) => {
+          if ('ack' in result) this.#answerLateOffer(result);
+          else this.#established(result, result.remote.sdp === '' ? null : result.remote.sdp);
         },
-        (error: unknown) => {
-          if (this.#state === 'answered') return;
-          this.#state = 'ended';
-          listener.refused(statusOf(error));
-        },
+        (error: unknown) => this.#refused(error),
       );
   }
 
-  get ended(): boolean {
-    return this.#state === 'ended';
-  }
-
-  end(): void {
+  /** `reason`: the CANCEL's Reason header (a forked leg's losers); a BYE carries none. */
+  end(reason?: string): void {
     if (this.#state === 'ended') return;
+    if (this.#state === 'answering') {
+      this.#endWanted = true;
+      return;
+    }
     const answered = this.#state === 'answered';
     this.#state = 'ended';
     if (answered) {
-      if (this.#dialog !== null) void this.#dialog.destroy();
+      if (this.#dialog !== null) hangUp(this.#dialog, this.#setup.logger);
       return;
     }
     // Ringing: CANCEL now, or as soon as drachtio tells us the request went out.
-    if (this.#request?.cancel !== undefined) this.#request.cancel();
-    else this.#cancelWanted = true;
+    this.#cancelReason = reason;
+    if (this.#request === null) this.#cancelWanted = true;
+    else this.#cancel();
   }
 
   reoffer(sdp: string): Promise<string> {
     return reofferOn(this.#state === 'answered' ? this.#dialog : null, sdp);
   }
-}
 
-interface DrachtioBinding {
-  contact: string;
-  expiresAt: number;
+  #cancel(): void {
+    const request = this.#request;
+    if (request?.cancel === undefined || this.#cancelSent) return;
+    this.#cancelSent = true;
+    try {
+      request.cancel(this.#cancelReason === undefined ? {} : { headers: { Reason: this.#cancelReason } });
+    } catch (error) {
+      // drachtio-srf throws when the request is not one it sent; the leg is over for us either way.
+      this.#setup.logger.warn({ target: this.target, err: error instanceof Error ? error.message : String(error) }, 'CANCEL not sent');
+    }
+  }
+
+  /** The 2xx is ACKed (with our answer for a late offer): the leg is up, unless it was ended meanwhile. */
+  #established(dialog: SrfDialog, sdp: string | null): void {
+    const { listener, logger } = this.#setup;
+    this.#dialog = dialog;
+    if (this.#state === 'ended' || this.#endWanted) {
+      // Answered while we were cancelling (the 200 lost the race), or ended while the late offer was answered.
+      this.#state = 'ended';
+      hangUp(dialog, logger);
+      listener.ended('hung-up');
+      return;
+    }
+    this.#state = 'answered';
+    dialog.on('destroy', () => {
+      if (this.#state === 'ended') return;
+      this.#state = 'ended';
+      listener.ended('hung-up');
+    });
+    wireDialog(dialog, () => listener, logger);
+    listener.answered(sdp);
+  }
+
+  /** Late offer (RFC 3261 13.2.2.4): the ACK carries the session's answer; an offer it cannot answer is ACKed and BYEd, refused(488). */
+  #answerLateOffer(unacked: SrfUnackedAnswer): void {
+    const { listener, logger } = this.#setup;
+    const abandon = (): void => void unacked.destroy().catch(() => undefined);
+    if (this.#state === 'ended') {
+      abandon();
+      listener.ended('hung-up');
+      return;
+    }
+    this.#state = 'answering';
+    const answerOffer = listener.answerOffer;
+    const answer = answerOffer === undefined ? Promise.reject(new Error('no late-offer answer')) : answerOffer.call(listener, unacked.sdp);
+    answer.then(
+      (sdp) =>
+        unacked.ack(sdp).then(
+          (dialog) => this.#established(dialog, unacked.sdp),
+          (error: unknown) => {
+            // drachtio-srf refuses a 200 without Contact: no dialog to BYE.
+            logger.warn({ target: this.target, err: error instanceof Error ? error.message : String(error) }, 'late offer ACKed but no dialog');
+            this.#state = 'ended';
+            listener.refused(500);
+          },
+        ),
+      (error: unknown) => {
+        logger.info({ target: this.target, err: error instanceof Error ? error.message : String(error) }, 'late offer not answered: hanging up the leg');
+        abandon();
+        this.#state = 'ended';
+        listener.refused(488);
+      },
+    );
+  }
+
+  #refused(error: unknown): void {
+    if (this.#state === 'answered' || this.#state === 'answering') return;
+    const { listener, logger, login } = this.#setup;
+    const status = statusOf(error);
+    if (status === 401 || status === 407) {
+      if (login === null) logger.warn({ target: this.target, status }, 'the far end asks for digest authentication and the gateway has no login for it (set SIP_TRUNK_USERNAME and SIP_TRUNK_PASSWORD for the trunk)');
+      else logger.warn({ target: this.target, status }, 'the trunk refused the credentials (challenged again): check SIP_TRUNK_USERNAME and SIP_TRUNK_PASSWORD');
+    }
+    this.#state = 'ended';
+    listener.refused(status);
+  }
 }
 
 export class DrachtioSignalling implements SignallingPort {
   readonly #srf: SrfLike;
   readonly #logger: CoreLogger;
   readonly #credentials: SipCredentials | null;
+  readonly #trunk: TrunkAuthentication | null;
   readonly #nonces = new NonceIssuer();
-  readonly #bindings = new Map<string, DrachtioBinding>();
-  readonly #legs = new Set<DrachtioOutboundLeg>();
+  readonly #bindings = new DrachtioBindings();
+  readonly #legs = new Set<OutboundLeg>();
   #handler: ((call: InboundCall) => InboundCallListener) | null = null;
 
   constructor(options: DrachtioSignallingOptions) {
     this.#srf = options.srf;
     this.#logger = options.logger;
     this.#credentials = options.credentials ?? null;
+    this.#trunk = options.trunkAuthentication ?? null;
     this.#srf.invite((request, response) => this.#invite(request, response));
     this.#srf.register((request, response) => {
       this.#register(request, response).catch((error: unknown) => {
@@ -351,38 +458,41 @@ export class DrachtioSignalling implements SignallingPort {
   }
 
   dial(target: string, options: DialOptions, listener: OutboundLegListener): OutboundLeg {
-    const forget = (): void => {
-      this.#legs.delete(leg);
-    };
-    const leg: DrachtioOutboundLeg = new DrachtioOutboundLeg(
-      this.#srf,
-      target,
-      options,
-      {
-        ...listener,
-        refused: (status) => {
-          forget();
-          listener.refused(status);
-        },
-        ended: (why) => {
-          forget();
-          listener.ended(why);
-        },
+    const tracked: OutboundLegListener = {
+      ...listener,
+      refused: (status) => {
+        this.#legs.delete(leg);
+        listener.refused(status);
       },
-      this.#logger,
-    );
+      ended: (why) => {
+        this.#legs.delete(leg);
+        listener.ended(why);
+      },
+    };
+    const branchFor = (contact: string, branchListener: OutboundLegListener): DrachtioOutboundLeg =>
+      new DrachtioOutboundLeg({ srf: this.#srf, target: contact, options, listener: branchListener, logger: this.#logger, login: this.#trunk?.loginFor(contact) ?? null });
+    const forks = this.#forkTargets(target);
+    if (forks.length > 1) this.#logger.info({ target, registrations: forks.length }, 'ringing every registration of the agent');
+    // Several createUACs, one per registration (each its own Call-ID): the first 2xx wins, the rest are CANCELled.
+    const leg: OutboundLeg & { start(): void } = forks.length > 1 ? new ForkedLeg(forks, branchFor, tracked) : branchFor(target, tracked);
     this.#legs.add(leg);
+    leg.start();
     return leg;
   }
 
+  /** A registered contact stands for its agent: every live registration is rung, the dialled one first. */
+  #forkTargets(target: string): string[] {
+    const agentId = this.#bindings.agentOf(target);
+    if (agentId === null) return [target];
+    return [target, ...this.#bindings.of(agentId).map((binding) => binding.contact).filter((contact) => contact !== target)];
+  }
+
   registeredContact(agentId: string): string | null {
-    const binding = this.#bindings.get(agentId);
-    if (binding === undefined || binding.expiresAt <= Date.now()) return null;
-    return binding.contact;
+    return this.#bindings.of(agentId)[0]?.contact ?? null;
   }
 
   stats(): Record<string, number> {
-    return { outboundLegs: this.#legs.size, registrations: this.#bindings.size };
+    return { outboundLegs: this.#legs.size, registrations: this.#bindings.count };
   }
 
   async close(): Promise<void> {
@@ -422,23 +532,24 @@ export class DrachtioSignalling implements SignallingPort {
       response.send(403);
       return;
     }
-    const [contact] = parseContacts(request.get('Contact'));
-    const headerExpires = request.get('Expires');
-    const expires = Math.min(Number(contact?.params.expires ?? headerExpires ?? 600), 3600);
-    if (contact === undefined || contact.uri === '*' || !Number.isFinite(expires) || expires <= 0) {
-      this.#bindings.delete(issued.agentId);
+    const contacts = parseContacts(request.get('Contact'));
+    if (contacts.some((entry) => entry.uri === '*')) {
+      this.#bindings.unbindAll(issued.agentId);
       response.send(200);
       return;
     }
-    this.#bindings.set(issued.agentId, { contact: contact.uri, expiresAt: Date.now() + expires * 1000 });
-    const instance = contact.params['+sip.instance'];
-    response.send(200, { headers: { Contact: `<${contact.uri}>;expires=${expires}${instance === undefined ? '' : `;+sip.instance=${instance}`}` } });
+    const headerExpires = request.get('Expires');
+    for (const entry of contacts) {
+      const asked = Number(entry.params.expires ?? headerExpires ?? 600);
+      const expires = Number.isFinite(asked) && asked > 0 ? Math.min(Math.floor(asked), 3600) : 0;
+      this.#bindings.bind(issued.agentId, entry.uri, expires, entry.params['+sip.instance']);
+    }
+    // The 200 lists every live binding of the agent (RFC 3261 10.3 step 8).
+    const now = Date.now();
+    const current = this.#bindings.of(issued.agentId).map((binding) => {
+      const instance = binding.instance === undefined ? '' : `;+sip.instance=${binding.instance}`;
+      return `<${binding.contact}>;expires=${Math.max(0, Math.round((binding.expiresAt - now) / 1000))}${instance}`;
+    });
+    response.send(200, current.length === 0 ? {} : { headers: { Contact: current.join(', ') } });
   }
 }
-
-const userOf = (uri: string): string | null => {
-  const parsed = parseUri(uri);
-  if (parsed === null) return null;
-  if (parsed.scheme === 'tel') return parsed.number ?? null;
-  return parsed.user === undefined || parsed.user === '' ? null : decodeURIComponent(parsed.user);
-};

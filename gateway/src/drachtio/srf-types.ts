@@ -3,7 +3,7 @@
  * .d.ts declares little beyond invite(). Fakes in the unit tests implement the same shapes.
  */
 export interface SrfRequest {
-  callId: string;
+  // No callId: drachtio-srf's Request has none at run time (its index.d.ts declares one); read get('Call-ID').
   uri: string;
   body: string;
   source_address: string;
@@ -12,8 +12,8 @@ export interface SrfRequest {
   get(header: string): string | undefined;
   getParsedHeader(header: 'from' | 'to'): { name?: string; uri: string; params?: Record<string, string> };
   on(event: 'cancel', listener: () => void): void;
-  /** On a UAC request (from cbRequest): sends CANCEL. */
-  cancel?(callback?: (error: unknown) => void): void;
+  /** On a UAC request (from cbRequest): sends CANCEL, with extra headers (a Reason) when given. */
+  cancel?(options?: { headers?: Record<string, string> }, callback?: (error: unknown) => void): void;
 }
 
 export interface SrfResponse {
@@ -33,6 +33,28 @@ export interface SrfDialog {
   on(event: 'modify' | 'info' | 'refer', listener: (request: SrfRequest, response: SrfResponse) => void): void;
 }
 
+/**
+ * What createUAC resolves with for a late offer (3PCC): an INVITE without SDP, sent with `noAck: true`,
+ * whose 200 carried the far end's offer. Nothing is ACKed yet: `ack(answer)` sends the ACK with our
+ * answer and resolves with the dialog; `destroy()` ACKs (echoing their SDP) and BYEs, to abandon the leg.
+ */
+export interface SrfUnackedAnswer {
+  sdp: string;
+  ack(localSdp: string): Promise<SrfDialog>;
+  destroy(): Promise<void>;
+}
+
+/** createUAC's options (drachtio-srf 5.x srf.js); it keeps and changes the object (uri, headers): one per call. */
+export interface SrfUacOptions {
+  localSdp?: string;
+  headers?: Record<string, string>;
+  proxy?: string;
+  /** Credentials for a 401/407: drachtio-srf sends the INVITE once more with Authorization / Proxy-Authorization. */
+  auth?: { username: string; password: string };
+  /** With no localSdp: a 200 with SDP resolves as SrfUnackedAnswer instead of being ACKed with a recvonly copy of it. */
+  noAck?: boolean;
+}
+
 export interface SrfLike {
   connect(options: { host: string; port: number; secret: string }): void;
   disconnect?(): void;
@@ -41,9 +63,11 @@ export interface SrfLike {
   invite(handler: (request: SrfRequest, response: SrfResponse) => void): void;
   register(handler: (request: SrfRequest, response: SrfResponse) => void): void;
   createUAS(request: SrfRequest, response: SrfResponse, options: { localSdp: string; headers?: Record<string, string> }): Promise<SrfDialog>;
+  /** Resolves with an SrfUnackedAnswer only with `noAck: true`, no localSdp and a 200 with SDP; otherwise with the dialog. */
   createUAC(
     uri: string,
-    options: { localSdp?: string; headers?: Record<string, string>; proxy?: string },
-    progress?: { cbRequest?: (error: unknown, request: SrfRequest) => void; cbProvisional?: (response: SrfResponse) => void },
-  ): Promise<SrfDialog>;
+    options: SrfUacOptions,
+    // cbRequest gets no request when drachtio could not send the INVITE.
+    progress?: { cbRequest?: (error: unknown, request?: SrfRequest) => void; cbProvisional?: (response: SrfResponse) => void },
+  ): Promise<SrfDialog | SrfUnackedAnswer>;
 }
