@@ -20,6 +20,8 @@ export interface AppOptions {
   secureCookies?: boolean;
   /** `<DATA_DIR>/recordings`: served at /recordings/<callId>.wav. Absent: no recordings route. */
   recordingsDir?: string;
+  /** Serve HTTPS with this certificate (the SIP WebSocket on the same server is then WSS). Absent: plain HTTP. */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 const waitingGauge = (services: Services): Gauge => {
@@ -39,7 +41,10 @@ const waitingGauge = (services: Services): Gauge => {
 
 export const buildApp = async (options: AppOptions): Promise<FastifyInstance> => {
   const { services } = options;
-  const app = Fastify({ logger: options.logger ?? false, trustProxy: process.env.TRUST_PROXY === 'true' });
+  // With `https` fastify's server is an https.Server; the routes and plugins are the same, so the app keeps the plain type.
+  const app = (options.https === undefined
+    ? Fastify({ logger: options.logger ?? false, trustProxy: process.env.TRUST_PROXY === 'true' })
+    : Fastify({ logger: options.logger ?? false, trustProxy: process.env.TRUST_PROXY === 'true', https: options.https })) as unknown as FastifyInstance;
   const httpMetrics = new HttpMetrics();
 
   app.addHook('onResponse', async (request, reply) => {

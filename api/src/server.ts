@@ -10,6 +10,7 @@ import type { CoreLogger } from '@cc/core';
 import { type RunningGateway, sipCredentialsFromEnv, startGateway } from '@cc/gateway';
 import { streams } from '@cc/core';
 import { buildApp } from './app.ts';
+import { type HttpsFiles, httpsFilesFrom, readHttpsCertificate } from './https-settings.ts';
 import { openPlatform, type Platform } from './platform.ts';
 import { seedIfEmpty } from './seed.ts';
 import type { GatewayControl } from './services.ts';
@@ -27,6 +28,8 @@ export interface ServerConfig {
   sipPort?: number | null;
   /** Address the SIP edge binds and advertises in Via/Contact. */
   sipHost?: string;
+  /** HTTPS_CERT / HTTPS_KEY: serve HTTPS (and WSS on /sip) instead of plain HTTP. */
+  https?: HttpsFiles | null;
 }
 
 export const configFromEnv = (env: NodeJS.ProcessEnv = process.env): ServerConfig => ({
@@ -40,6 +43,7 @@ export const configFromEnv = (env: NodeJS.ProcessEnv = process.env): ServerConfi
   logLevel: env.LOG_LEVEL ?? 'info',
   sipPort: env.SIP_PORT === 'off' ? null : Number(env.SIP_PORT ?? 5060),
   sipHost: env.SIP_HOST ?? '127.0.0.1',
+  https: httpsFilesFrom(env),
 });
 
 export interface RunningServer {
@@ -53,6 +57,8 @@ export interface RunningServer {
 
 export const startServer = async (config: ServerConfig, print: (text: string) => void = (text) => process.stdout.write(text + '\n')): Promise<RunningServer> => {
   const { default: Fastify } = await import('fastify');
+  // Before anything starts: an unreadable certificate stops start-up with the variable and the path.
+  const https = config.https === undefined || config.https === null ? null : readHttpsCertificate(config.https);
   // One pino logger for fastify and the core, so every line has the same shape.
   const log = Fastify({ logger: { level: config.logLevel ?? 'info' } }).log;
   const coreLogger: CoreLogger = {
@@ -68,7 +74,7 @@ export const startServer = async (config: ServerConfig, print: (text: string) =>
   });
   const seeded = await seedIfEmpty(platform, { adminEmail: config.adminEmail, adminPassword: config.adminPassword, print });
   if (seeded.kind !== 'none') log.info({ organisationId: seeded.organisationId, seed: seeded.kind }, 'first start: organisation created');
-  const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
+  const publicUrl = config.publicUrl ?? `${https === null ? 'http' : 'https'}://localhost:${config.port}`;
   const sipEnabled = config.sipPort !== undefined && config.sipPort !== null;
   // SIP credentials (issued to agents' sessions, checked by the registrar) are valid while the session is.
   const sip = sipEnabled
@@ -86,9 +92,11 @@ export const startServer = async (config: ServerConfig, print: (text: string) =>
     logger: { level: config.logLevel ?? 'info' },
     // The gateway writes call recordings there (see startGateway's dataDir).
     recordingsDir: path.join(config.dataDir, 'recordings'),
+    // Served over HTTPS, the session cookie is Secure whatever NODE_ENV says.
+    ...(https === null ? {} : { https, secureCookies: true }),
   });
   const url = await app.listen({ port: config.port, host: config.host });
-  // With no PUBLIC_URL (tests, port 0) the WebSocket URL handed to agents is the one actually bound.
+  // With no PUBLIC_URL (tests, port 0) the WebSocket URL handed to agents is the one actually bound (wss:// over HTTPS).
   if (sip !== null && config.publicUrl === undefined && process.env.SIP_WS_URL === undefined) sip.wsUrl = `${url.replace(/^http/, 'ws')}/sip`;
   app.log.info({ url, dataDir: config.dataDir, eventStore: config.eventStoreConnectionString ? 'eventstoredb' : 'embedded sqlite' }, 'contact-center API started');
   const gateway =

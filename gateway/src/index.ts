@@ -4,6 +4,7 @@
  * process next to the core.
  */
 import type { Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import { createRequire } from 'node:module';
 import { DrachtioSignalling } from './drachtio/drachtio-signalling.ts';
 import type { SrfLike } from './drachtio/srf-types.ts';
@@ -14,6 +15,7 @@ import { SipGateway } from './session/sip-gateway.ts';
 import { TrustedPeers } from './session/trusted-peers.ts';
 import { EmbeddedSipEdge } from './sip/embedded-sip-edge.ts';
 import { TrunkAuthentication, type TrunkLogin } from './sip/trunk-authentication.ts';
+import { type SipTlsSettings, sipTlsSettingsFrom, trunkUriKeepingTls } from './sip/tls-settings.ts';
 import type { TimerSettings } from './sip/transactions.ts';
 import { SipCredentials as SipCredentialsClass } from './registrar/sip-credentials.ts';
 import { type RunningMedia, startMedia } from './media/media-setup.ts';
@@ -37,6 +39,7 @@ export { FsmrfMedia } from './fsmrf/fsmrf-media.ts';
 export { freeSwitchSettingsFrom, startFreeSwitchMedia, FreeSwitchSettingError, type FreeSwitchSettings } from './fsmrf/fsmrf-setup.ts';
 export { BrowserOfferNotAnchored, FreeSwitchCommandError, FreeSwitchEndpointError, FreeSwitchUnreachable, InvalidDigits, NoFreeSwitchChannel } from './fsmrf/fsmrf-errors.ts';
 export { NoAnchoredMedia } from './media/call-media.ts';
+export { SipTlsSettingError, sipTlsSettingsFrom, type SipTlsSettings } from './sip/tls-settings.ts';
 
 /** SIP credentials from the environment: SIP_DOMAIN, SIP_WS_URL (else from the public URL), SIP_CREDENTIAL_SECRET. */
 export const sipCredentialsFromEnv = (
@@ -72,13 +75,15 @@ export interface GatewayOptions {
   outboundFrom?: string | null;
   /** Digest login for the trunk's 401/407 challenges. Default: SIP_TRUNK_USERNAME and SIP_TRUNK_PASSWORD, else none. */
   trunkLogin?: TrunkLogin | null;
+  /** SIP over TLS (listener, peer certificate checks); null: none. Default: SIP_TLS_PORT, SIP_TLS_CERT, SIP_TLS_KEY, SIP_TLS_VERIFY, SIP_TLS_CA. */
+  sipTls?: SipTlsSettings | null;
   logger?: CoreLogger;
   /** SIP timer values (ms); tests shorten them. */
   sipTimers?: Partial<TimerSettings>;
   /** Agents' SIP credentials: with them REGISTER is served (digest); without, it gets 501. */
   credentials?: SipCredentials;
-  /** The HTTP server to serve SIP over WebSocket on (path `webSocketPath`, default /sip). */
-  httpServer?: Server;
+  /** The HTTP(S) server to serve SIP over WebSocket on (path `webSocketPath`, default /sip); on HTTPS it is WSS. */
+  httpServer?: Server | HttpsServer;
   webSocketPath?: string;
   /** drachtio-server's host: when set (or DRACHTIO_HOST), signalling goes through drachtio-server instead of the embedded edge. */
   drachtio?: string;
@@ -106,11 +111,15 @@ export interface GatewayOptions {
   dataDir?: string;
   /** Which calls are recorded: 'all', 'queue' (each queue's recordCalls) or 'off'. Default: RECORD_CALLS, else 'queue'. */
   recordCalls?: string;
+  /** On stop, how long the core is given to record this gateway's calls ended before the legs go anyway. Default 5000 ms. */
+  stopGraceMs?: number;
 }
 
 export interface RunningGateway {
   udpPort: number;
   tcpPort: number;
+  /** The SIP over TLS port, 0 when there is none. */
+  tlsPort: number;
   /** The WebSocket endpoint's path, or null when there is none. */
   webSocketPath: string | null;
   /** The media anchor (rtpengine): its ng client and daemon, or a port of null when media is off. */
@@ -119,6 +128,7 @@ export interface RunningGateway {
   stats(): Record<string, number>;
   /** RFC 4733 digits to a call's caller (the agent's dial pad): throws CallNotHere, or NoAnchoredMedia when the call's media is not anchored. */
   sendDtmf?(callId: string, digits: string): Promise<void>;
+  /** Ends every call in the core ('platform stopping', within stopGraceMs), then every SIP leg (BYE, CANCEL, 503). */
   stop(): Promise<void>;
 }
 
@@ -157,17 +167,21 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
   if ((options.drachtio ?? process.env.DRACHTIO_HOST ?? '') !== '') return startDrachtioGateway(options, logger);
   const sipPort = options.sipPort ?? Number(process.env.SIP_PORT ?? 5060);
   if (!Number.isInteger(sipPort) || sipPort < 0 || sipPort > 65535) throw new Error(`SIP_PORT: '${sipPort}' is not a port number`);
+  // Read before anything starts: a wrong certificate path stops start-up with the variable's name.
+  const sipTls = options.sipTls === undefined ? sipTlsSettingsFrom(process.env) : options.sipTls;
   const trustedPeers =
     typeof options.trustedPeers === 'string' || options.trustedPeers === undefined
       ? TrustedPeers.parse(options.trustedPeers ?? process.env.SIP_TRUSTED_PEERS)
       : new TrustedPeers(options.trustedPeers);
-  const trunk = options.trunkUri === undefined ? (process.env.SIP_TRUNK_URI ?? null) : options.trunkUri;
+  const configuredTrunk = options.trunkUri === undefined ? (process.env.SIP_TRUNK_URI ?? null) : options.trunkUri;
+  const trunk = configuredTrunk === null ? null : trunkUriKeepingTls(configuredTrunk);
   const trunkLogin = options.trunkLogin === undefined ? { username: process.env.SIP_TRUNK_USERNAME, password: process.env.SIP_TRUNK_PASSWORD } : (options.trunkLogin ?? {});
   const edge = new EmbeddedSipEdge({
     host: options.host ?? '127.0.0.1',
     port: sipPort,
     logger,
     trunkAuthentication: TrunkAuthentication.from(trunk, trunkLogin.username, trunkLogin.password),
+    tls: sipTls,
     ...(options.sipTimers === undefined ? {} : { timers: options.sipTimers }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   });
@@ -179,16 +193,17 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
   const callerMedia = earlyMedia && media.anchor !== undefined && media.anchor !== null && media.tones !== undefined && media.tones !== null ? { anchor: media.anchor, tones: media.tones, dtmf: media.dtmf ?? null } : null;
   const gateway = new SipGateway({ cc: options.cc, port: edge, trustedPeers, trunkUri: trunk === null || trunk.trim() === '' ? null : trunk.trim(), transferFrom: transferFromOf(options), logger, media: media.port, recordings, credentials: options.credentials ?? null, outboundFrom: outboundFromOf(options), callerMedia, ...(options.placedCallRingSeconds === undefined ? {} : { placedCallRingSeconds: options.placedCallRingSeconds }) });
   await gateway.start();
-  const { udpPort, tcpPort } = await edge.listen().catch(async (error: unknown) => {
+  const { udpPort, tcpPort, tlsPort } = await edge.listen().catch(async (error: unknown) => {
     await media.stop();
     throw error;
   });
   const webSocket: WebSocketEndpoint | null = options.httpServer === undefined ? null : attachSipWebSocket(options.httpServer, edge.transport, logger, options.webSocketPath ?? '/sip');
-  logger.info({ udpPort, tcpPort, webSocketPath: webSocket?.path ?? null, registrar: options.credentials !== undefined, trustedPeers: trustedPeers.cidrs.join(','), trunk, media: media.setting.kind }, 'sip edge listening');
+  logger.info({ udpPort, tcpPort, tlsPort, webSocketPath: webSocket?.path ?? null, registrar: options.credentials !== undefined, trustedPeers: trustedPeers.cidrs.join(','), trunk, media: media.setting.kind }, 'sip edge listening');
   let stopped = false;
   return {
     udpPort,
     tcpPort,
+    tlsPort,
     webSocketPath: webSocket?.path ?? null,
     media,
     stats: () => ({ ...edge.stats(), calls: gateway.activeCalls }),
@@ -196,6 +211,8 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      // The core records every call ended first (bounded), so a restart does not find them live.
+      await gateway.endCallsInCore(options.stopGraceMs);
       gateway.stop();
       // Let the BYEs and final responses just sent leave before the sockets close.
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -212,11 +229,14 @@ const startDrachtioGateway = async (options: GatewayOptions, logger: CoreLogger)
   const Srf = require('drachtio-srf') as new () => SrfLike;
   const srf = new Srf();
   const host = options.drachtio ?? process.env.DRACHTIO_HOST ?? '';
+  const trunk = options.trunkUri === undefined ? (process.env.SIP_TRUNK_URI ?? null) : options.trunkUri;
+  const trunkLogin = options.trunkLogin === undefined ? { username: process.env.SIP_TRUNK_USERNAME, password: process.env.SIP_TRUNK_PASSWORD } : (options.trunkLogin ?? {});
+  // Before connecting: a half-set login (IncompleteTrunkLogin) refuses to start, as on the embedded edge.
+  const trunkAuthentication = TrunkAuthentication.from(trunk, trunkLogin.username, trunkLogin.password);
   await DrachtioSignalling.connect(srf, { host, port: Number(process.env.DRACHTIO_PORT ?? 9022), secret: process.env.DRACHTIO_SECRET ?? 'cymru' }, logger);
-  const port = new DrachtioSignalling({ srf, logger, ...(options.credentials === undefined ? {} : { credentials: options.credentials }) });
+  const port = new DrachtioSignalling({ srf, logger, trunkAuthentication, ...(options.credentials === undefined ? {} : { credentials: options.credentials }) });
   const trustedPeers =
     typeof options.trustedPeers === 'string' || options.trustedPeers === undefined ? TrustedPeers.parse(options.trustedPeers ?? process.env.SIP_TRUSTED_PEERS) : new TrustedPeers(options.trustedPeers);
-  const trunk = options.trunkUri === undefined ? (process.env.SIP_TRUNK_URI ?? null) : options.trunkUri;
   // Media on FreeSWITCH through drachtio-fsmrf (FREESWITCH_HOST); without it the SDP goes through as it is.
   const freeswitch = freeSwitchSettingsFrom(process.env);
   const earlyMedia = options.earlyMedia ?? process.env.SIP_EARLY_MEDIA?.trim().toLowerCase() !== 'off';
@@ -234,12 +254,14 @@ const startDrachtioGateway = async (options: GatewayOptions, logger: CoreLogger)
   return {
     udpPort: 0,
     tcpPort: 0,
+    tlsPort: 0,
     webSocketPath: null,
     // FreeSWITCH's channels when FREESWITCH_HOST is set; otherwise no anchor (signalling only).
     media: fsMedia?.running ?? { setting: { kind: 'off' }, port: null, client: null, daemon: null, stop: () => Promise.resolve() },
     stats: () => ({ ...port.stats(), calls: gateway.activeCalls, ...(fsMedia === null ? {} : { mediaCalls: fsMedia.media.calls.activeCalls }) }),
     sendDtmf: (callId, digits) => gateway.sendDtmf(callId, digits),
     stop: async () => {
+      await gateway.endCallsInCore(options.stopGraceMs);
       gateway.stop();
       await fsMedia?.running.stop();
       await port.close();

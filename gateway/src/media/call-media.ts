@@ -134,6 +134,49 @@ export class CallMedia {
     }
   }
 
+  /**
+   * Late offer (the caller sent no SDP): the answering agent's phone offered in its 200. It is
+   * anchored as an offer from the agent's side of the leg, towards the caller's kind; resolves with
+   * the offer for the caller (the agent's as it is when the leg is not anchored, or the media port
+   * fails: logged, the call still connects as signalling only).
+   */
+  async offerFromAgent(legId: string, agentKind: MediaEndpointKind, agentOffer: string): Promise<string> {
+    // Without a caller offer there was no early anchoring (#early is null): each leg anchors itself.
+    if (this.#port === null || !this.anchors(agentKind) || this.#ended) return agentOffer;
+    const leg: MediaLeg = { callId: this.callId, legId, caller: this.callerKind, agent: agentKind, ...(this.#injectDtmf ? { injectDtmf: true } : {}) };
+    try {
+      const offer = await this.#port.reoffer(leg, 'agent', agentOffer);
+      this.#legs.set(legId, leg);
+      this.#anchoredAny = true;
+      return offer;
+    } catch (error) {
+      this.#logger.error({ callId: this.callId, legId, err: (error as Error).message }, 'media anchoring of the agent offer failed: the SDP goes through as it is');
+      return agentOffer;
+    }
+  }
+
+  /** Late offer: the caller's answer (from its ACK) to the agent's anchored offer; resolves with the answer for the agent. */
+  async answerFromCaller(legId: string, callerAnswer: string): Promise<string> {
+    const leg = this.#legs.get(legId);
+    if (leg === undefined || this.#port === null) return callerAnswer;
+    return this.#port.reanswer(leg, 'agent', callerAnswer);
+  }
+
+  /**
+   * One side answered an offer the gateway made it on the other side's behalf (its re-INVITE
+   * without SDP got the last description again): the media server takes the new answer. Nothing
+   * to relay: the other side has no offer outstanding.
+   */
+  async reanswerFrom(legId: string, side: MediaSide, answer: string): Promise<void> {
+    const leg = this.#legs.get(legId);
+    if (leg === undefined || this.#port === null) return;
+    if (this.#anchor !== null && this.#early !== null) {
+      await this.#anchor.reanswer(this.callId, side === 'caller' ? 'agent' : 'caller', { caller: this.callerKind, agent: this.#agentKind }, answer);
+      return;
+    }
+    await this.#port.reanswer(leg, side === 'caller' ? 'agent' : 'caller', answer);
+  }
+
   /** The answer to send to the caller for the agent's answer on this leg. Throws when the media port refuses it. */
   async answerFrom(legId: string, agentAnswer: string): Promise<string> {
     const leg = this.#legs.get(legId);

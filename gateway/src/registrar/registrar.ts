@@ -2,7 +2,7 @@
  * The registrar (RFC 3261 section 10) for WebRTC and phone-bar agents: digest-authenticated
  * REGISTERs bind an agent to a contact and the flow it came over (for JsSIP the WebSocket, since
  * its contact host is a made-up `.invalid` name). Bindings end at their expiry, on unregister,
- * and when their WebSocket closes.
+ * when their WebSocket closes, and when their session is revoked (logout).
  */
 import type { CoreLogger } from '@cc/core';
 import type { WebSocket } from 'ws';
@@ -15,6 +15,8 @@ import type { SipCredentials } from './sip-credentials.ts';
 export interface Binding {
   agentId: string;
   organisationId: string;
+  /** The signed-in session whose credentials registered it: its logout ends the binding. */
+  sessionId: string;
   /** The contact URI as registered (where INVITEs are addressed). */
   contact: string;
   /** The raw +sip.instance parameter, echoed back so JsSIP recognises its binding. */
@@ -49,6 +51,7 @@ export class Registrar {
     this.#maxExpires = options.maxExpires ?? 3600;
     this.#defaultExpires = options.defaultExpires ?? 600;
     this.#nonces = options.nonces ?? new NonceIssuer();
+    this.#credentials.onRevoked((sessionId) => this.sessionRevoked(sessionId));
   }
 
   get realm(): string {
@@ -85,6 +88,25 @@ export class Registrar {
     for (const byContact of this.#bindings.values()) {
       for (const binding of [...byContact.values()]) if (binding.flow.websocket === websocket) this.#remove(binding, 'websocket closed');
     }
+  }
+
+  /**
+   * A session was revoked (logout): its bindings end now, so no offer rings a signed-out browser,
+   * and their WebSockets close (code 1008) unless another session's binding still uses one. The
+   * client's reconnect then finds its credentials refused (403). A call on such a socket ends with
+   * it, as when the browser goes away: a signed-out session keeps no signalling.
+   */
+  sessionRevoked(sessionId: string): void {
+    const sockets = new Set<WebSocket>();
+    for (const byContact of [...this.#bindings.values()]) {
+      for (const binding of [...byContact.values()]) {
+        if (binding.sessionId !== sessionId) continue;
+        this.#remove(binding, 'session revoked');
+        if (binding.flow.websocket !== undefined) sockets.add(binding.flow.websocket);
+      }
+    }
+    for (const byContact of this.#bindings.values()) for (const binding of byContact.values()) if (binding.flow.websocket !== undefined) sockets.delete(binding.flow.websocket);
+    for (const socket of sockets) socket.close(1008, 'session revoked');
   }
 
   clear(): void {
@@ -135,6 +157,7 @@ export class Registrar {
       const binding: Binding = {
         agentId: issued.agentId,
         organisationId: issued.organisationId,
+        sessionId: issued.sessionId,
         contact: entry.uri,
         instance: entry.params['+sip.instance'],
         flow: transaction.flow,

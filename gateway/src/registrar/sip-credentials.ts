@@ -3,6 +3,8 @@
  * password). The password is an HMAC of the session and agent under a server secret, so asking
  * again in the same session gives the same credentials; the registrar accepts them only while the
  * session is live (checked through `isSessionLive`, which the API wires to its session store).
+ * A revoked session (logout: the gateway follows SessionRevoked) is told to the registrars at once,
+ * so its registrations end then rather than at their expiry.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 
@@ -49,6 +51,7 @@ export class SipCredentials {
   readonly #isSessionLive: (sessionId: string) => Promise<boolean>;
   /** Issued credentials by authorization user (the session id). */
   readonly #issued = new Map<string, IssuedCredential>();
+  readonly #revokedListeners: Array<(sessionId: string) => void> = [];
 
   constructor(options: SipCredentialsOptions) {
     this.domain = options.domain;
@@ -76,8 +79,14 @@ export class SipCredentials {
     return issued;
   }
 
-  /** Forgets a session's credentials (logout). */
+  /** Forgets a session's credentials (logout) and tells the registrars, which drop its registrations. */
   revoke(sessionId: string): void {
     this.#issued.delete(sessionId);
+    for (const listener of this.#revokedListeners) listener(sessionId);
+  }
+
+  /** Told of every revoked session (a registrar ends the session's bindings). */
+  onRevoked(listener: (sessionId: string) => void): void {
+    this.#revokedListeners.push(listener);
   }
 }

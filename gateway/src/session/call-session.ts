@@ -7,16 +7,19 @@
  * (WebRTC, phone bar). Re-offers (hold, resume) are relayed to the other leg and turn into the
  * core's HoldCall / ResumeCall; DTMF becomes ReceiveDtmf, and an agent's SIP INFO digits are also
  * played to an anchored caller as RFC 4733 events (an IVR the agent navigates hears them).
+ * A caller without an SDP offer (late offer) waits without early media; agents are rung without
+ * SDP too, and the answering phone's offer (anchored from the agent's side) goes to the caller in
+ * its 200, whose ACK answers it; that answer goes back to the phone in its ACK.
  *
  * Everything a session does runs one step at a time (SIP callbacks and core events alike), and its
  * reaction to core events is level-triggered: after each event the legs the call's state no longer
  * implies are ended, and an ended call ends the caller. A session never decides routing.
  */
 import { type CallChannel, type CallState, type CommandContext, type ContactCenter, type CoreLogger, isDomainError, type RecordedEvent, streams } from '@cc/core';
-import { type InboundCall, type LegEnd, type OutboundLeg, ReofferRefused, type SignallingPort } from '../signalling/signalling-port.ts';
+import { CallerAnswerMissing, type InboundCall, type LegEnd, type OutboundLeg, ReofferRefused, type SignallingPort } from '../signalling/signalling-port.ts';
 import { describesMedia, isHoldOffer } from './session-description.ts';
 import { CallMedia, endpointKindOf, NoAnchoredMedia } from '../media/call-media.ts';
-import type { MediaPort, MediaSide } from '../media/media-port.ts';
+import type { MediaEndpointKind, MediaPort, MediaSide } from '../media/media-port.ts';
 import type { CallerAnchor } from '../media/caller-anchor.ts';
 import type { DigitReports } from '../media/dtmf-events.ts';
 import { mediaFileFor, type ToneFiles } from '../media/tone-files.ts';
@@ -77,6 +80,8 @@ export class CallSession {
   #rejection: 'queue-closed' | 'queue-removed' | null = null;
   #received = false;
   #finished = false;
+  /** The platform is stopping: the call ends in the core, and its caller hears 503 rather than the outcome's status. */
+  #stopping = false;
   /** Which side's last offer put the other on hold; the call is on hold while either does. */
   readonly #holding = { caller: false, agent: false };
   /** The queue's music on hold setting (a file name, or null for the built-in melody). */
@@ -192,6 +197,12 @@ export class CallSession {
     await this.#media.playDtmf('caller', digits);
   }
 
+  /** The caller answered in an ACK the offer its re-INVITE without SDP asked for: media and hold state follow it. */
+  reanswerFromCaller(sdp: string): void {
+    const connected = this.#connected();
+    if (connected !== undefined) this.#reanswered('caller', connected, sdp);
+  }
+
   /** A re-offer from the caller (hold, resume): relayed to the connected agent's leg. */
   reofferFromCaller(sdp: string): Promise<string> {
     const connected = this.#connected();
@@ -267,6 +278,11 @@ export class CallSession {
     });
   }
 
+  /** The platform stops: its end in the core is coming (platform-stop.ts), not a caller or agent leaving. */
+  platformStopping(): void {
+    this.#stopping = true;
+  }
+
   /** The edge is stopping: every leg ends. */
   endEverything(): void {
     for (const leg of this.#legs.values()) this.#endLeg(leg);
@@ -305,6 +321,8 @@ export class CallSession {
     }
     const caller = this.caller;
     const offer = caller.offer === null ? null : await this.#media.offerFor(offerId, endpointKindOf(target), caller.offer);
+    // Late offer: the phone's 200 offers, and the caller's answer to it goes back in the phone's ACK.
+    const lateOffer = caller.offer === null;
     if (entry.state === 'ended') {
       this.#media.endLeg(offerId);
       return;
@@ -322,10 +340,13 @@ export class CallSession {
       },
       {
         ringing: () => this.#deps.logger.debug({ callId: this.callId, agentId }, 'agent phone ringing'),
-        answered: (sdp) => this.step(() => this.#agentAnswered(entry, sdp)),
+        ...(lateOffer ? { answerOffer: (agentOffer: string) => this.#agentOffered(entry, endpointKindOf(target), agentOffer) } : {}),
+        // A late offer was connected in answerOffer, before the ACK: its 'answered' has nothing left to do.
+        answered: (sdp) => (lateOffer ? undefined : this.step(() => this.#agentAnswered(entry, sdp))),
         refused: (status) => this.step(() => this.#agentRefused(entry, status)),
         ended: (why) => this.step(() => this.#agentHungUp(entry, why)),
         reoffered: (sdp) => this.#reofferFromAgent(entry, sdp),
+        reanswered: (sdp) => this.#reanswered('agent', entry, sdp),
         dtmf: (digits) => this.#agentInfoDtmf(digits),
         referred: (referTo, progress) => this.#transfers.referred(entry.agentId, referTo, progress),
       },
@@ -352,8 +373,30 @@ export class CallSession {
   /** Sends a re-offer to the other leg and, once it is answered, tells the core about hold changes. */
   async #relayReoffer(from: 'caller' | 'agent', connected: AgentLeg, to: { reoffer(sdp: string): Promise<string> }, sdp: string): Promise<string> {
     const answer = await this.#media.reoffer(connected.offerId, from, sdp, (offer) => to.reoffer(offer));
+    this.#holdChanged(from, connected, isHoldOffer(sdp));
+    return answer;
+  }
+
+  /**
+   * A side answered the offer its re-INVITE without SDP asked for: the anchored media takes the
+   * answer, and an answer that only sends (or is inactive) holds the call as an offer would.
+   */
+  #reanswered(from: 'caller' | 'agent', connected: AgentLeg, sdp: string): void {
+    this.step(async () => {
+      if (connected.state !== 'connected') return;
+      try {
+        await this.#media.reanswerFrom(connected.offerId, from, sdp);
+      } catch (error) {
+        this.#deps.logger.warn({ callId: this.callId, from, err: (error as Error).message }, 'media server refused the answer to our repeated offer: media left as it was');
+      }
+      this.#holdChanged(from, connected, isHoldOffer(sdp));
+    });
+  }
+
+  /** Records a side's hold state; when the call as a whole goes on or off hold the core hears HoldCall / ResumeCall. */
+  #holdChanged(from: 'caller' | 'agent', connected: AgentLeg, holding: boolean): void {
     const wasHeld = this.#holding.caller || this.#holding.agent;
-    this.#holding[from] = isHoldOffer(sdp);
+    this.#holding[from] = holding;
     const held = this.#holding.caller || this.#holding.agent;
     if (held !== wasHeld) {
       this.#deps.logger.info({ callId: this.callId, agentId: connected.agentId, by: from, held }, held ? 'call put on hold' : 'call resumed');
@@ -362,7 +405,6 @@ export class CallSession {
         await this.#tolerate(this.#deps.cc.execute('call', this.callId, command, this.#agentContext(connected.agentId)));
       });
     }
-    return answer;
   }
 
   #connected(): AgentLeg | undefined {
@@ -420,8 +462,101 @@ export class CallSession {
     this.#startRecording(entry.offerId, callerAnswer);
   }
 
-  /** Starts recording at the first connection, when the queue (or RECORD_CALLS) asks for it and the media is anchored. */
-  #startRecording(legId: string, callerAnswer: string): void {
+  /**
+   * Late offer: the agent's phone answered with its offer. It is anchored from the agent's side,
+   * the core hears AnswerCall, and the caller gets it in its 200; resolves with the answer for the
+   * phone's ACK, made from the caller's ACK. A rejection ends the phone's leg (the edge ACKs it
+   * without a body, then BYE) and is reported back as refused(488), which finds the leg ended.
+   */
+  #agentOffered(entry: AgentLeg, agentKind: MediaEndpointKind, agentOffer: string): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const refuse = (why: string): void => {
+        entry.state = 'ended';
+        this.#media.endLeg(entry.offerId);
+        reject(new Error(why));
+      };
+      this.step(async () => {
+        try {
+          await this.#connectLateOffer(entry, agentKind, agentOffer, resolve, refuse);
+        } catch (error) {
+          // Never leave the phone's 200 waiting for an answer that will not come.
+          if (entry.state !== 'ended') refuse('the gateway failed to connect the call');
+          throw error;
+        }
+      });
+    });
+  }
+
+  async #connectLateOffer(entry: AgentLeg, agentKind: MediaEndpointKind, agentOffer: string, resolve: (answer: string) => void, refuse: (why: string) => void): Promise<void> {
+    if (entry.state !== 'ringing' || this.caller.ended) {
+      refuse('the offer is no longer ringing');
+      return;
+    }
+    if (!describesMedia(agentOffer)) {
+      this.#deps.logger.warn({ callId: this.callId, agentId: entry.agentId }, 'agent phone offered no usable SDP to a late-offer caller: hung up and declined');
+      refuse('no usable SDP');
+      await this.#decline(entry.agentId);
+      return;
+    }
+    const callerOffer = await this.#media.offerFromAgent(entry.offerId, agentKind, agentOffer);
+    entry.state = 'answering';
+    try {
+      await this.#transfers.answer(entry.offerId, entry.agentId, this.#agentContext(entry.agentId));
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      this.#deps.logger.info({ callId: this.callId, agentId: entry.agentId, code: error.code }, 'agent answered too late: hung up');
+      refuse('answered too late');
+      return;
+    }
+    entry.state = 'connected';
+    await this.#media.stopPlaying('caller');
+    // The caller's ACK may take a while: the session's other steps go on meanwhile.
+    this.#transfers.bridgeCallerWithOffer(callerOffer).then(
+      (callerAnswer) => this.step(() => this.#callerAnsweredLateOffer(entry, callerOffer, callerAnswer, resolve, refuse)),
+      (error: unknown) => this.step(() => this.#callerGaveNoAnswer(entry, error, refuse)),
+    );
+  }
+
+  /** The caller's ACK answered the agent's offer: the phone gets its answer (anchored back) in its ACK. */
+  async #callerAnsweredLateOffer(entry: AgentLeg, callerOffer: string, callerAnswer: string, resolve: (answer: string) => void, refuse: (why: string) => void): Promise<void> {
+    if (entry.state !== 'connected') {
+      refuse('the agent leg ended while the caller answered');
+      return;
+    }
+    let agentAnswer: string;
+    try {
+      agentAnswer = await this.#media.answerFromCaller(entry.offerId, callerAnswer);
+    } catch (error) {
+      await this.#callerGaveNoAnswer(entry, error, refuse);
+      return;
+    }
+    resolve(agentAnswer);
+    // For the recorder the caller's own description is its answer, and what the anchor told it is our offer.
+    this.#startRecording(entry.offerId, callerOffer, callerAnswer);
+  }
+
+  /** No usable answer from the caller to the agent's offer: both legs are hung up and the call ends in the core. */
+  async #callerGaveNoAnswer(entry: AgentLeg, error: unknown, refuse: (why: string) => void): Promise<void> {
+    const why = error instanceof CallerAnswerMissing ? error.why : 'failed';
+    const reason =
+      why === 'no-sdp'
+        ? "the caller's ACK carried no SDP answer to the agent's offer"
+        : why === 'failed'
+          ? `the caller's answer to the agent's offer could not be used (${error instanceof Error ? error.message : String(error)})`
+          : 'the caller left before answering the agent offer';
+    this.#deps.logger.warn({ callId: this.callId, agentId: entry.agentId, why }, `late offer: ${reason}: hanging up the caller and the agent`);
+    if (entry.state !== 'ended') refuse(reason);
+    // A caller who left (or never ACKed) has told the core already, through callerLeft.
+    if (why === 'ended' || why === 'no-ack') return;
+    this.caller.end();
+    await this.#tolerate(this.#deps.cc.hangUp(this.callId, 'system', null, reason, this.#context));
+  }
+
+  /**
+   * Starts recording at the first connection, when the queue (or RECORD_CALLS) asks for it and the
+   * media is anchored. `callerAnswer` is what the anchor told the caller, `callerOffer` the caller's own description.
+   */
+  #startRecording(legId: string, callerAnswer: string, callerOffer: string | null = this.caller.offer): void {
     const recordings = this.#deps.recordings;
     if (recordings === null || recordings === undefined || this.#recording !== null) return;
     const anchored = this.#media.isAnchored(legId);
@@ -432,7 +567,7 @@ export class CallSession {
         this.#deps.logger.warn({ callId: this.callId, legId }, 'call not recorded: its media is not anchored (browser to browser)');
         return null;
       }
-      return recordings.start({ callId: this.callId, organisationId: this.organisationId, context: this.#context, callerOffer: this.caller.offer, callerAnswer });
+      return recordings.start({ callId: this.callId, organisationId: this.organisationId, context: this.#context, callerOffer, callerAnswer });
     })().catch((error: unknown) => {
       this.#deps.logger.error({ callId: this.callId, err: (error as Error).message }, 'call recording could not start');
       return null;
@@ -445,8 +580,25 @@ export class CallSession {
     // 487 answers our own CANCEL; anything else is the phone (or the network) saying no.
     if (status !== 487) {
       this.#deps.logger.info({ callId: this.callId, agentId: entry.agentId, status }, 'agent phone refused the call');
+      if (status === 480 && (await this.#withdrawUnreachable(entry))) return;
       await this.#decline(entry.agentId);
     }
+  }
+
+  /**
+   * 480: the agent cannot be reached now (the WebSocket of their only ringing registration closed,
+   * or the phone says Temporarily Unavailable), which is not the agent declining. The core's missed
+   * path (TimeOutOffer) only applies once the ring timeout is due, so the offer is withdrawn as
+   * 'agent-unavailable', as the core does for an agent who goes Offline while ringing: the call is
+   * back at its place in line and offered again at once, and no decline is counted against the
+   * agent. False when it is not a ringing offer (a transfer offer is rejected as before).
+   */
+  async #withdrawUnreachable(entry: AgentLeg): Promise<boolean> {
+    const { state } = await this.#deps.cc.states.calls.load(streams.call(this.callId));
+    if (!state.offers.some((offer) => offer.offerId === entry.offerId)) return false;
+    const command = { type: 'WithdrawOffer', data: { offerId: entry.offerId, reason: 'agent-unavailable', at: this.#deps.cc.now() } } as const;
+    await this.#tolerate(this.#deps.cc.execute('call', this.callId, command, this.#agentContext(entry.agentId)));
+    return true;
   }
 
   async #agentHungUp(entry: AgentLeg, why: LegEnd): Promise<void> {
@@ -476,6 +628,8 @@ export class CallSession {
   }
 
   #finalFor(call: CallState): [number, string] {
+    // Abandoned in the core on a stop, but the caller did not leave: the service is what went away.
+    if (this.#stopping) return [503, 'platform stopping'];
     switch (call.outcome) {
       case 'rejected':
         return this.#rejection === 'queue-removed' ? [603, 'queue removed'] : [480, 'queue closed'];

@@ -178,6 +178,19 @@ export class CallTransfers {
     }
   }
 
+  /**
+   * Late offer (the caller sent no SDP): the party that just answered offered, so the caller gets
+   * that offer, in the 200 to its INVITE the first time (its answer comes in the ACK), after a
+   * transfer in a re-INVITE; resolves with the caller's answer.
+   */
+  async bridgeCallerWithOffer(offer: string): Promise<string> {
+    const caller = this.#session.caller;
+    if (this.#callerAnswered) return caller.reoffer(offer);
+    if (caller.answerWithOffer === undefined) throw new Error('the signalling port cannot answer a caller with an offer (late offer)');
+    this.#callerAnswered = true;
+    return caller.answerWithOffer(offer);
+  }
+
   /** A core event of the call, with the call's state after it; runs before the session ends stale legs. */
   async observe(recorded: RecordedEvent, call: CallState): Promise<void> {
     const event = recorded as unknown as RecordedEvent & DomainEvent;

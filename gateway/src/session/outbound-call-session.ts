@@ -390,6 +390,11 @@ export class OutboundCalls {
     return this.#sessions.size;
   }
 
+  /** The core's ids of the calls in progress (ended in the core when the platform stops). */
+  get callIds(): string[] {
+    return [...this.#sessions.keys()];
+  }
+
   /** A listener when the call is an agent's outbound call (handled here), else null. */
   admit(call: InboundCall, isQueueNumber: (dialled: string | null) => boolean): InboundCallListener | null {
     const authentication = this.#authentication;

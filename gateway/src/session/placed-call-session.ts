@@ -436,6 +436,11 @@ export class PlacedCalls {
     return this.#sessions.size;
   }
 
+  /** The core's ids of the calls in progress (ended in the core when the platform stops). */
+  get callIds(): string[] {
+    return [...this.#sessions.keys()];
+  }
+
   observe(event: RecordedEvent): void {
     if (streamCategory(event.streamId) !== 'call') return;
     const callId = streamEntityId(event.streamId);

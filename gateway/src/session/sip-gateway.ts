@@ -17,6 +17,7 @@ import type { SipCredentials } from '../registrar/sip-credentials.ts';
 import { AgentCallAuthentication } from './agent-call-authentication.ts';
 import { CallSession } from './call-session.ts';
 import { OutboundCalls } from './outbound-call-session.ts';
+import { endCallsForStop } from './platform-stop.ts';
 import { DEFAULT_AGENT_RING_SECONDS, PlacedCalls } from './placed-call-session.ts';
 import { QueueDirectory } from './queue-directory.ts';
 import { describesMedia } from './session-description.ts';
@@ -117,6 +118,17 @@ export class SipGateway {
     await session.sendDtmf(digits);
   }
 
+  /**
+   * The platform is stopping: every call this gateway carries is ended in the core (waiting and
+   * ringing callers abandon, live calls end by 'system'), within `graceMs`. Run before stop(),
+   * which then ends the legs; callers not yet answered get 503 rather than the outcome's status.
+   */
+  async endCallsInCore(graceMs?: number): Promise<void> {
+    for (const session of this.#sessions.values()) session.platformStopping();
+    const callIds = [...this.#sessions.keys(), ...this.#outbound.callIds, ...this.#placed.callIds];
+    await endCallsForStop(this.#options.cc, callIds, this.#options.logger, graceMs);
+  }
+
   /** Ends every call leg the gateway holds. */
   stop(): void {
     this.#unsubscribe?.();
@@ -128,6 +140,8 @@ export class SipGateway {
   }
 
   #observe(event: RecordedEvent): void {
+    // A signed-out session's SIP credentials die with it, and its registrations at once (any revocation, not only this process's logout).
+    if (event.type === 'SessionRevoked') this.#options.credentials?.revoke(streamEntityId(event.streamId));
     this.directory.apply(event);
     this.agents.apply(event);
     this.#outbound.observe(event);
@@ -154,9 +168,10 @@ export class SipGateway {
       call.reject(404, 'number not assigned');
       return ignore;
     }
-    if (!describesMedia(call.offer)) {
-      // Signalling-only bridging relays the caller's offer: a call without one cannot be bridged yet.
-      logger.info(details, 'call without an SDP offer refused');
+    // No SDP at all is a late offer: the answering agent's phone offers, when the port can carry that.
+    const lateOffer = call.offer === null && call.answerWithOffer !== undefined;
+    if (!lateOffer && !describesMedia(call.offer)) {
+      logger.info(details, 'call without a usable SDP offer refused');
       call.reject(488, 'SDP offer required');
       return ignore;
     }
@@ -190,6 +205,7 @@ export class SipGateway {
     return {
       ended: (why) => session.callerLeft(why),
       reoffered: (sdp) => session.reofferFromCaller(sdp),
+      reanswered: (sdp) => session.reanswerFromCaller(sdp),
       dtmf: (digits) => session.dtmf('caller', digits),
     };
   }

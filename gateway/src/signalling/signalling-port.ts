@@ -34,6 +34,12 @@ export interface InboundCall {
   end(status?: number, reason?: string): void;
   /** Once answered: send a new offer (re-INVITE); resolves with the caller's answer. */
   reoffer(sdp: string): Promise<string>;
+  /**
+   * Late offer (the INVITE had no SDP, RFC 3261 13.2.1): accept with our offer in the 200; resolves
+   * with the caller's answer from its ACK, or rejects with CallerAnswerMissing. Absent: the port
+   * cannot take late offers and such calls are refused (488).
+   */
+  answerWithOffer?(sdp: string): Promise<string>;
   readonly ended: boolean;
   /**
    * How a browser visitor said they can be reached (the call link's X-CC-Visitor-Contact: a phone
@@ -60,6 +66,20 @@ export class ReofferRefused extends Error {
   }
 }
 
+/** Why a late-offer caller gave no answer: an ACK without SDP, no ACK at all, or the call ended first. */
+export type MissingAnswer = 'no-sdp' | 'no-ack' | 'ended';
+
+/** The caller accepted our offer (late offer) but its answer never came. */
+export class CallerAnswerMissing extends Error {
+  readonly why: MissingAnswer;
+
+  constructor(why: MissingAnswer) {
+    super(why === 'no-sdp' ? "the caller's ACK carried no SDP answer to our offer" : why === 'no-ack' ? 'the caller never acknowledged our offer' : 'the call ended before the caller answered our offer');
+    this.name = 'CallerAnswerMissing';
+    this.why = why;
+  }
+}
+
 /**
  * How a transfer asked for by REFER goes, told back to the party who sent it (RFC 3515: NOTIFY with
  * a message/sipfrag status line). The edge already reported 100 Trying when it accepted the REFER.
@@ -82,11 +102,16 @@ export class ReferRefused extends Error {
 /** What an established leg may tell besides its end: new offers (hold, resume), DTMF and transfer requests. */
 export interface InDialogListener {
   /**
-   * The far end sent a new session description inside the call (re-INVITE: hold, resume, a codec
+   * The far end sent a new session description inside the call (re-INVITE or UPDATE: hold, resume, a codec
    * change). Resolves with the answer to send back; a rejection (ReofferRefused) refuses it.
    * Without this method a re-offer is refused with 488.
    */
   reoffered?(sdp: string): Promise<string>;
+  /**
+   * The far end asked for our offer (a re-INVITE without SDP, RFC 3261 14.2): the edge offered the
+   * description it last sent there (version bumped), and this is the far end's answer from the ACK.
+   */
+  reanswered?(sdp: string): void;
   /** DTMF digits the far end sent (SIP INFO, application/dtmf-relay). */
   dtmf?(digits: string): void;
   /**

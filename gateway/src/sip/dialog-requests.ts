@@ -1,12 +1,15 @@
 /**
  * In-dialog requests of one established leg, shared by the caller's leg and the legs to agents:
- * re-INVITEs both ways (hold, resume), INFO with DTMF, and the ACK bookkeeping a re-INVITE needs.
- * One re-INVITE at a time in each direction (RFC 3261 14.1/14.2: 491 otherwise).
+ * re-INVITEs both ways (hold, resume), UPDATE with an offer (RFC 3311, handled as a re-INVITE's),
+ * INFO with DTMF, and the ACK bookkeeping a re-INVITE needs. One offer at a time in each direction
+ * (RFC 3261 14.1/14.2, RFC 3311 5.2: 491 otherwise). A re-INVITE without SDP asks for our offer:
+ * it gets the description last sent in this dialog (version bumped) and its ACK carries the answer.
  */
 import type { CoreLogger } from '@cc/core';
 import { type InDialogListener, ReferRefused, ReofferRefused } from '../signalling/signalling-port.ts';
 import { contactUris, type OutgoingHeaders, reasonPhrase, type SipRequest } from './message.ts';
 import type { ServerTransaction, TransactionLayer } from './transactions.ts';
+import { withNextVersion } from './description-version.ts';
 import type { Flow } from './transport.ts';
 
 export interface DialogSide {
@@ -38,8 +41,16 @@ export const dtmfOf = (contentType: string | undefined, body: string): string | 
 
 export class DialogRequests {
   readonly #side: DialogSide;
-  #incoming: { transaction: ServerTransaction; seq: number } | null = null;
+  /** A re-INVITE we answered, until its ACK; `askedOffer`: it had no SDP, so the ACK carries the far end's answer. */
+  #incoming: { transaction: ServerTransaction; seq: number; askedOffer: InDialogListener | null } | null = null;
   #outgoing = false;
+  /** An UPDATE with an offer is being answered. */
+  #updating = false;
+  /**
+   * The session description this dialog last sent (our offer or answer, as the legs and this class
+   * send them): what a re-INVITE without SDP is offered again. Null until the leg has sent one.
+   */
+  localDescription: string | null = null;
 
   constructor(side: DialogSide) {
     this.#side = side;
@@ -65,7 +76,11 @@ export class DialogRequests {
           if (settled) return;
           settled = true;
           this.#outgoing = false;
-          if (response.status < 300 && response.body !== '') resolve(response.body);
+          if (response.status < 300 && response.body !== '') {
+            // A refused re-offer leaves the dialog's session as it was (RFC 3261 14.1).
+            this.localDescription = sdp;
+            resolve(response.body);
+          }
           else reject(new ReofferRefused(response.status < 300 ? 488 : response.status));
         },
         failed: (status) => {
@@ -98,8 +113,7 @@ export class DialogRequests {
         transaction.respond(200);
         return;
       case 'UPDATE':
-        // Hold through UPDATE is not offered (JsSIP uses re-INVITE unless told otherwise).
-        transaction.respond(501);
+        this.#update(request, transaction, listener);
         return;
       default:
         transaction.respond(501);
@@ -112,6 +126,65 @@ export class DialogRequests {
     if (incoming === null || request.cseq.seq !== incoming.seq) return;
     incoming.transaction.acknowledged();
     this.#incoming = null;
+    if (incoming.askedOffer === null) return;
+    if (request.body === '') {
+      this.#side.logger.warn({ callId: request.callId }, 're-INVITE without SDP: the ACK carried no answer to our offer; the media stays as it was');
+      return;
+    }
+    incoming.askedOffer.reanswered?.(request.body);
+  }
+
+  /**
+   * UPDATE (RFC 3311): with SDP an offer handled as a re-INVITE's (the answer in the 200, no ACK);
+   * without SDP a session refresh, answered 200 at once.
+   */
+  #update(request: SipRequest, transaction: ServerTransaction, listener: InDialogListener | null): void {
+    const side = this.#side;
+    if (request.body === '') {
+      transaction.respond(200, { headers: [['Contact', side.contact]] });
+      return;
+    }
+    if (this.#incoming !== null || this.#outgoing || this.#updating) {
+      transaction.respond(491, { headers: [['Retry-After', '1']] });
+      return;
+    }
+    const reoffered = listener?.reoffered;
+    if (reoffered === undefined) {
+      transaction.respond(488);
+      return;
+    }
+    this.#updating = true;
+    reoffered.call(listener, request.body).then(
+      (answer) => {
+        this.#updating = false;
+        this.localDescription = answer;
+        transaction.respond(200, { headers: [['Contact', side.contact], ['Content-Type', 'application/sdp']], body: answer });
+      },
+      (error: unknown) => {
+        this.#updating = false;
+        const status = error instanceof ReofferRefused ? error.status : 500;
+        side.logger.info({ callId: request.callId, status }, 'UPDATE refused');
+        transaction.respond(status >= 300 && status < 700 ? status : 488);
+      },
+    );
+  }
+
+  /** A re-INVITE without SDP: our last description again as the offer (RFC 3261 14.2); the answer comes in the ACK. */
+  #offerAgain(request: SipRequest, transaction: ServerTransaction, listener: InDialogListener | null): void {
+    const side = this.#side;
+    if (this.localDescription === null) {
+      side.logger.info({ callId: request.callId }, 're-INVITE without SDP before this leg sent any description: refused');
+      transaction.respond(488);
+      return;
+    }
+    const offer = withNextVersion(this.localDescription);
+    this.localDescription = offer;
+    this.#incoming = { transaction, seq: request.cseq.seq, askedOffer: listener };
+    transaction.onAckTimeout = () => {
+      side.logger.warn({ callId: request.callId }, 'our offer to a re-INVITE without SDP was never acknowledged');
+      if (this.#incoming?.transaction === transaction) this.#incoming = null;
+    };
+    transaction.respond(200, { headers: [['Contact', side.contact], ['Content-Type', 'application/sdp']], body: offer });
   }
 
   /**
@@ -177,23 +250,27 @@ export class DialogRequests {
 
   #reinvite(request: SipRequest, transaction: ServerTransaction, listener: InDialogListener | null): void {
     const side = this.#side;
-    if (this.#incoming !== null || this.#outgoing) {
+    if (this.#incoming !== null || this.#outgoing || this.#updating) {
       transaction.respond(491, { headers: [['Retry-After', '1']] });
       return;
     }
+    if (request.body === '') {
+      this.#offerAgain(request, transaction, listener);
+      return;
+    }
     const reoffered = listener?.reoffered;
-    if (reoffered === undefined || request.body === '') {
-      // A late-offer re-INVITE (no SDP) would need our offer: not supported yet.
+    if (reoffered === undefined) {
       transaction.respond(488);
       return;
     }
-    this.#incoming = { transaction, seq: request.cseq.seq };
+    this.#incoming = { transaction, seq: request.cseq.seq, askedOffer: null };
     transaction.onAckTimeout = () => {
       side.logger.warn({ callId: request.callId }, 're-INVITE answer never acknowledged');
       if (this.#incoming?.transaction === transaction) this.#incoming = null;
     };
     reoffered.call(listener, request.body).then(
       (answer) => {
+        this.localDescription = answer;
         transaction.respond(200, { headers: [['Contact', side.contact], ['Content-Type', 'application/sdp']], body: answer });
         // Over reliable transports the layer keeps no 2xx timer state worth waiting on.
       },

@@ -34,7 +34,8 @@ import { type Flow, SipTransport, type TransportName } from './transport.ts';
 import { ForkedLeg } from './forked-leg.ts';
 import type { TrunkAuthentication } from './trunk-authentication.ts';
 import { RouteSet } from './route-set.ts';
-import { ReofferRefused } from '../signalling/signalling-port.ts';
+import type { SipTlsSettings } from './tls-settings.ts';
+import { CallerAnswerMissing, ReofferRefused } from '../signalling/signalling-port.ts';
 import { randomUUID } from 'node:crypto';
 
 export interface EmbeddedSipEdgeOptions {
@@ -46,6 +47,8 @@ export interface EmbeddedSipEdgeOptions {
   credentials?: SipCredentials;
   /** The trunk's digest login: INVITEs to the trunk challenged with 401/407 are sent once more with it. */
   trunkAuthentication?: TrunkAuthentication | null;
+  /** SIP over TLS: its listener, and the certificate checks for `sips:` / `;transport=tls` targets. Absent: no TLS. */
+  tls?: SipTlsSettings | null;
 }
 
 /** A dialog the edge is part of: how in-dialog requests find their leg. */
@@ -56,7 +59,7 @@ interface DialogLeg {
   websocketClosed?(websocket: WebSocket): void;
 }
 
-const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REGISTER, REFER, NOTIFY';
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REGISTER, REFER, NOTIFY, UPDATE';
 
 const dialogKey = (callId: string, localTag: string, remoteTag: string): string => `${callId}|${localTag}|${remoteTag}`;
 
@@ -67,14 +70,18 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
   readonly registrar: Registrar | null;
   readonly trunkAuthentication: TrunkAuthentication | null;
   readonly #port: number;
+  readonly #tls: SipTlsSettings | null;
   readonly #dialogs = new Map<string, DialogLeg>();
   /** Calls answered 100 but not yet given a final response, by INVITE branch. */
   readonly #pending = new Map<string, InboundSipCall>();
+  /** Legs we placed over a WebSocket, not yet in a dialog: a closing socket must refuse them too. */
+  readonly #placedOverWebSocket = new Set<DialogLeg>();
   #handler: ((call: InboundCall) => InboundCallListener) | null = null;
 
   constructor(options: EmbeddedSipEdgeOptions) {
     this.logger = options.logger;
     this.#port = options.port;
+    this.#tls = options.tls ?? null;
     this.trunkAuthentication = options.trunkAuthentication ?? null;
     this.transport = new SipTransport(options.host, options.logger, (text, flow) => this.layer.receive(text, flow));
     this.layer = new TransactionLayer(this.transport, { ...DEFAULT_TIMERS, ...options.timers }, options.logger);
@@ -83,13 +90,19 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
     this.transport.onWebSocketClosed((websocket) => {
       this.registrar?.websocketClosed(websocket);
       for (const leg of [...this.#dialogs.values()]) leg.websocketClosed?.(websocket);
+      for (const leg of [...this.#placedOverWebSocket]) leg.websocketClosed?.(websocket);
       for (const call of [...this.#pending.values()]) call.websocketClosed(websocket);
     });
   }
 
-  async listen(): Promise<{ udpPort: number; tcpPort: number }> {
+  async listen(): Promise<{ udpPort: number; tcpPort: number; tlsPort: number }> {
     await this.transport.listen(this.#port);
-    return { udpPort: this.transport.udpPort, tcpPort: this.transport.tcpPort };
+    const tls = this.#tls;
+    if (tls !== null) await this.transport.listenTls(tls).catch(async (error: unknown) => {
+      await this.transport.close();
+      throw error;
+    });
+    return { udpPort: this.transport.udpPort, tcpPort: this.transport.tcpPort, tlsPort: this.transport.tlsPort };
   }
 
   onIncomingCall(handler: (call: InboundCall) => InboundCallListener): void {
@@ -137,6 +150,7 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
     this.layer.stop();
     this.registrar?.clear();
     this.#dialogs.clear();
+    this.#placedOverWebSocket.clear();
     this.#pending.clear();
     await this.transport.close();
   }
@@ -151,14 +165,22 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
     this.#dialogs.delete(dialogKey(callId, localTag, remoteTag));
   }
 
+  /** A leg placed over a WebSocket rings (or waits for its first response) until `forgetPlaced`. */
+  trackPlaced(leg: DialogLeg): void {
+    this.#placedOverWebSocket.add(leg);
+  }
+
+  forgetPlaced(leg: DialogLeg): void {
+    this.#placedOverWebSocket.delete(leg);
+  }
+
   forgetPending(branch: string): void {
     this.#pending.delete(branch);
   }
 
-  /** Our Contact for a transport. */
+  /** Our Contact for a transport (`;transport=tls` on a TLS flow: the peer's requests come back over TLS). */
   contact(transport: TransportName): string {
-    const port = transport === 'udp' ? this.transport.udpPort : transport === 'ws' ? this.transport.wsPort : this.transport.tcpPort;
-    return `<sip:gateway@${this.transport.host}:${port}${transport === 'udp' ? '' : `;transport=${transport}`}>`;
+    return `<sip:gateway@${this.transport.host}:${this.transport.localPort(transport)}${transport === 'udp' ? '' : `;transport=${this.transport.wireName(transport)}`}>`;
   }
 
   /**
@@ -170,10 +192,20 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
     if (binding !== undefined && binding !== null) return binding.flow;
     const uri = parseUri(target);
     const host = uri?.host;
-    if (uri === null || uri.scheme !== 'sip' || host === undefined || host === '') return null;
+    if (uri === null || (uri.scheme !== 'sip' && uri.scheme !== 'sips') || host === undefined || host === '') return null;
     const transport = uri.params?.transport?.toLowerCase();
     if (transport === 'ws' || transport === 'wss') return null; // a WebSocket peer is reachable only through its registration
-    return this.transport.flowTo(transport === 'tcp' ? 'tcp' : 'udp', host.replace(/^\[|\]$/g, ''), uri.port !== undefined && uri.port > 0 ? uri.port : 5060);
+    const address = host.replace(/^\[|\]$/g, '');
+    const port = uri.port !== undefined && uri.port > 0 ? uri.port : null;
+    // sips: is TLS whatever its transport parameter says (RFC 3261 26.2.2); never downgraded to plain TCP/UDP.
+    if (uri.scheme === 'sips' || transport === 'tls') {
+      if (this.transport.tlsPort === 0) {
+        this.logger.warn({ target }, 'target needs SIP over TLS and the edge has none (set SIP_TLS_PORT, SIP_TLS_CERT, SIP_TLS_KEY): not sent');
+        return null;
+      }
+      return this.transport.flowTo('tls', address, port ?? 5061);
+    }
+    return this.transport.flowTo(transport === 'tcp' ? 'tcp' : 'udp', address, port ?? 5060);
   }
 
   /**
@@ -278,6 +310,8 @@ class InboundSipCall implements InboundCall, DialogLeg {
   readonly #routes: RouteSet;
   /** Where in-dialog requests go: the first route's address, else back over the INVITE's flow. */
   readonly #dialogFlow: Flow;
+  /** Late offer: our offer went in the 200 and the caller's answer is awaited in its ACK. */
+  #lateAnswer: { resolve(answer: string): void; reject(error: CallerAnswerMissing): void } | null = null;
 
   constructor(edge: EmbeddedSipEdge, request: SipRequest, transaction: ServerTransaction) {
     this.#edge = edge;
@@ -378,18 +412,39 @@ class InboundSipCall implements InboundCall, DialogLeg {
     this.#edge.addDialog(this.id, this.#localTag, this.#remoteTag, this);
     this.#invite.onAckTimeout = () => {
       this.#edge.logger.warn({ callId: this.id }, 'caller never acknowledged the answer: hanging up');
+      this.#settleLateAnswer(new CallerAnswerMissing('no-ack'));
       this.#bye();
       this.#finish();
       this.listener?.ended('no-ack');
     };
+    this.#requests.localDescription = sdp;
     this.#invite.respond(200, {
       headers: [
         ['Contact', this.#edge.contact(this.#invite.flow.transport)],
         ...this.#routes.recordRoute,
+        ['Allow', ALLOW],
         ['Content-Type', 'application/sdp'],
       ],
       body: sdp,
     });
+  }
+
+  answerWithOffer(sdp: string): Promise<string> {
+    if (this.#state !== 'offered') return Promise.reject(new CallerAnswerMissing('ended'));
+    const answered = new Promise<string>((resolve, reject) => {
+      this.#lateAnswer = { resolve, reject };
+    });
+    this.answer(sdp);
+    return answered;
+  }
+
+  /** Ends the wait for a late-offer answer: with the caller's SDP, or with why it did not come. */
+  #settleLateAnswer(outcome: string | CallerAnswerMissing): void {
+    const waiting = this.#lateAnswer;
+    this.#lateAnswer = null;
+    if (waiting === null) return;
+    if (typeof outcome === 'string') waiting.resolve(outcome);
+    else waiting.reject(outcome);
   }
 
   end(status = 480, reason?: string): void {
@@ -411,6 +466,8 @@ class InboundSipCall implements InboundCall, DialogLeg {
     if (this.#state === 'answered' && request.cseq.seq === this.#invite.request.cseq.seq) {
       this.#state = 'confirmed';
       this.#invite.acknowledged();
+      // Late offer: the ACK carries the caller's answer (RFC 3261 13.2.2.4).
+      this.#settleLateAnswer(request.body === '' ? new CallerAnswerMissing('no-sdp') : request.body);
       return;
     }
     this.#requests.acknowledged(request);
@@ -442,6 +499,7 @@ class InboundSipCall implements InboundCall, DialogLeg {
 
   #finish(): void {
     this.#state = 'ended';
+    this.#settleLateAnswer(new CallerAnswerMissing('ended'));
     this.#edge.forgetPending(this.#branch);
     this.#edge.removeDialog(this.id, this.#localTag, this.#remoteTag);
   }
@@ -508,6 +566,7 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
             remoteTarget: () => this.#routes.request(this.#remoteTarget).uri,
             nextCSeq: () => ++this.#localCSeq,
           });
+    if (this.#requests !== null) this.#requests.localDescription = options.offer;
   }
 
   reoffer(sdp: string): Promise<string> {
@@ -515,7 +574,10 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
     return this.#requests.reoffer(sdp);
   }
 
-  /** The agent's WebSocket closed: a ringing leg is refused, an answered one has ended. */
+  /**
+   * The agent's WebSocket closed: a ringing leg is refused with 480 (that registration is gone; a
+   * forked leg's other registrations keep ringing), an answered one has ended.
+   */
   websocketClosed(websocket: WebSocket): void {
     if (this.#flow?.websocket !== websocket || this.#state === 'ended') return;
     const wasConfirmed = this.#state === 'confirmed';
@@ -537,6 +599,8 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
       queueMicrotask(() => this.#listener.refused(unregistered ? 480 : 400));
       return;
     }
+    // Not in a dialog before its 2xx: the edge tells it of its socket closing from this list.
+    if (flow.websocket !== undefined) this.#edge.trackPlaced(this);
     this.#sendInvite(flow, []);
   }
 
@@ -551,6 +615,7 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
       ['CSeq', `${this.#inviteCSeq} INVITE`],
       ['Contact', this.#edge.contact(flow.transport)],
       ['Max-Forwards', '70'],
+      ['Allow', ALLOW],
       ...authorization,
     ];
     for (const [header, value] of this.#options.headers ?? []) headers.push([header, value]);
@@ -696,6 +761,7 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
       this.#answeringOffer = false;
       const uri = this.#routes.request(this.#remoteTarget).uri;
       this.#ack = answer === null ? { uri, headers } : { uri, headers: [...headers, ['Content-Type', 'application/sdp']], body: answer };
+      if (answer !== null && this.#requests !== null) this.#requests.localDescription = answer;
       this.#sendAck();
     };
     answerOffer(offer).then(
@@ -754,6 +820,7 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
 
   #finish(): void {
     this.#state = 'ended';
+    this.#edge.forgetPlaced(this);
     if (this.#remoteTag !== null) this.#edge.removeDialog(this.#callId, this.#localTag, this.#remoteTag);
   }
 }

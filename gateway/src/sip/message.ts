@@ -105,7 +105,8 @@ const parseHeader = <T>(name: string, value: string | undefined): T => {
   }
 };
 
-const unquote = (name: string | undefined): string | null => {
+/** A display name or parameter as sent, without its quotes and backslash escapes; null when empty. */
+export const unquote = (name: string | undefined): string | null => {
   if (name === undefined) return null;
   const trimmed = name.trim();
   const bare = trimmed.startsWith('"') && trimmed.endsWith('"') && trimmed.length >= 2 ? trimmed.slice(1, -1).replace(/\\(.)/g, '$1') : trimmed;

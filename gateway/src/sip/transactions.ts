@@ -336,8 +336,7 @@ export class TransactionLayer {
 
   /** Our Via for a request sent over a flow. */
   viaFor(flow: Flow, branch: string): string {
-    const port = flow.transport === 'udp' ? this.transport.udpPort : flow.transport === 'ws' ? this.transport.wsPort : this.transport.tcpPort;
-    return `SIP/2.0/${flow.transport.toUpperCase()} ${this.transport.host}:${port};branch=${branch};rport`;
+    return `SIP/2.0/${this.transport.wireName(flow.transport).toUpperCase()} ${this.transport.host}:${this.transport.localPort(flow.transport)};branch=${branch};rport`;
   }
 
   send(request: OutgoingRequest, flow: Flow, listener: ClientListener, branch?: string): ClientTransaction {

@@ -1,20 +1,23 @@
 /**
- * SIP over UDP and TCP on one port number, and over WebSocket (RFC 7118) on connections handed
- * in by the HTTP server (see websocket-endpoint.ts): one SIP message per frame. UDP datagrams are whole messages; TCP is a byte stream
- * framed by the blank line after the headers and the Content-Length. A connection whose framing is
+ * SIP over UDP and TCP on one port number, over TLS on its own port (when configured, see
+ * tls-settings.ts), and over WebSocket (RFC 7118) on connections handed in by the HTTP server (see
+ * websocket-endpoint.ts): one SIP message per frame. UDP datagrams are whole messages; TCP and TLS
+ * are byte streams framed by the blank line after the headers and the Content-Length. A connection whose framing is
  * lost (a header block that does not parse, or no header end within the size limit) is closed:
  * nothing after it on that stream can be trusted. Responses and in-dialog requests go back over the
  * flow (connection or address) they belong to.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { CoreLogger } from '@cc/core';
 import type { WebSocket } from 'ws';
 import { contentLengthOf } from './message.ts';
+import { type SipTlsSettings, SipTlsSettingError } from './tls-settings.ts';
 
-export type TransportName = 'udp' | 'tcp' | 'ws';
+export type TransportName = 'udp' | 'tcp' | 'tls' | 'ws';
 
-/** Where a message came from, or where one goes: an address, and for TCP/WS the connection. */
+/** Where a message came from, or where one goes: an address, and for TCP/TLS/WS the connection. */
 export interface Flow {
   transport: TransportName;
   address: string;
@@ -43,14 +46,21 @@ export class SipTransport {
   readonly #onMessage: MessageHandler;
   #udp: dgram.Socket | null = null;
   #tcp: net.Server | null = null;
-  /** Open TCP connections by `address:port` of the far end. */
+  #tls: tls.Server | null = null;
+  /** How connections we open over TLS check the far end (from SipTlsSettings). */
+  #tlsClient: tls.ConnectionOptions = {};
+  /** Open TCP and TLS connections by `transport:address:port` of the far end. */
   readonly #connections = new Map<string, net.Socket>();
   readonly #websockets = new Set<WebSocket>();
   readonly #websocketClosedHandlers: Array<(websocket: WebSocket) => void> = [];
   udpPort = 0;
   tcpPort = 0;
+  /** The TLS listener's port, 0 when there is none (then nothing is sent over TLS either). */
+  tlsPort = 0;
   /** The HTTP port the WebSocket endpoint is on (for Via/Contact), 0 when there is none. */
   wsPort = 0;
+  /** The WebSocket endpoint is on an HTTPS server: our Via and Contact say WSS. */
+  wsSecure = false;
 
   constructor(host: string, logger: CoreLogger, onMessage: MessageHandler) {
     this.#host = host;
@@ -79,6 +89,39 @@ export class SipTransport {
         if (port !== 0 || attempt >= 10) throw error;
       }
     }
+  }
+
+  /**
+   * Listens for SIP over TLS (port 0: a free one). Peers' certificates are not asked for (phones
+   * rarely have one); the ones of peers we connect to are checked unless `verifyPeers` is off.
+   */
+  async listenTls(settings: SipTlsSettings): Promise<void> {
+    const server = tls.createServer({ cert: settings.cert, key: settings.key }, (socket) => this.#adopt(socket, 'tls'));
+    server.on('tlsClientError', (error, socket) => this.#logger.debug({ err: error.message, peer: `${socket.remoteAddress}:${socket.remotePort}` }, 'sip tls handshake failed'));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error) => reject(new SipTlsSettingError(`SIP_TLS_PORT: cannot listen on ${this.#host}:${settings.port} (${error.message})`)));
+      server.listen(settings.port, this.#host, () => {
+        server.removeAllListeners('error');
+        resolve();
+      });
+    });
+    const address = server.address();
+    this.tlsPort = address !== null && typeof address === 'object' ? address.port : settings.port;
+    // The bundled roots stay trusted next to SIP_TLS_CA (a `ca` alone would replace them).
+    this.#tlsClient = { rejectUnauthorized: settings.verifyPeers, ...(settings.ca === null ? {} : { ca: [...tls.rootCertificates, settings.ca.toString('utf8')] }) };
+    this.#tls = server;
+  }
+
+  /** Our port for a transport, as Via sent-by and Contact give it. */
+  localPort(transport: TransportName): number {
+    if (transport === 'udp') return this.udpPort;
+    if (transport === 'tls') return this.tlsPort;
+    return transport === 'ws' ? this.wsPort : this.tcpPort;
+  }
+
+  /** The transport as Via and `;transport=` name it (lower case): a WebSocket on HTTPS is `wss`. */
+  wireName(transport: TransportName): string {
+    return transport === 'ws' && this.wsSecure ? 'wss' : transport;
   }
 
   send(flow: Flow, text: string, onError?: (error: Error) => void): void {
@@ -110,8 +153,8 @@ export class SipTransport {
     connection.write(text);
   }
 
-  /** Flow to a target taken from a URI: the open connection to it when TCP, else a new one on demand. */
-  flowTo(transport: 'udp' | 'tcp', address: string, port: number): Flow {
+  /** Flow to a target taken from a URI: the open connection to it when TCP/TLS, else a new one on demand. */
+  flowTo(transport: 'udp' | 'tcp' | 'tls', address: string, port: number): Flow {
     return { transport, address: normaliseAddress(address), port };
   }
 
@@ -144,11 +187,14 @@ export class SipTransport {
     this.#connections.clear();
     const udp = this.#udp;
     const tcp = this.#tcp;
+    const tlsServer = this.#tls;
     this.#udp = null;
     this.#tcp = null;
+    this.#tls = null;
     await Promise.all([
       udp === null ? undefined : new Promise<void>((resolve) => udp.close(() => resolve())),
       tcp === null ? undefined : new Promise<void>((resolve) => tcp.close(() => resolve())),
+      tlsServer === null ? undefined : new Promise<void>((resolve) => tlsServer.close(() => resolve())),
     ]);
   }
 
@@ -169,7 +215,7 @@ export class SipTransport {
 
   #listenTcp(port: number): Promise<net.Server> {
     return new Promise((resolve, reject) => {
-      const server = net.createServer((socket) => this.#adopt(socket));
+      const server = net.createServer((socket) => this.#adopt(socket, 'tcp'));
       server.once('error', reject);
       server.listen(port, this.#host, () => {
         server.off('error', reject);
@@ -179,21 +225,37 @@ export class SipTransport {
   }
 
   #connectionFor(flow: Flow, onConnectError?: (error: Error) => void): net.Socket | null {
-    if (this.#tcp === null) return null;
+    const secure = flow.transport === 'tls';
+    if ((secure ? this.#tls : this.#tcp) === null) return null;
     if (flow.connection !== undefined && !flow.connection.destroyed) return flow.connection;
-    const key = `${flow.address}:${flow.port}`;
+    const key = `${flow.transport}:${flow.address}:${flow.port}`;
     const open = this.#connections.get(key);
     if (open !== undefined && !open.destroyed) return open;
-    const socket = net.connect({ host: flow.address, port: flow.port });
+    const socket = secure ? this.#connectTls(flow) : net.connect({ host: flow.address, port: flow.port });
     if (onConnectError !== undefined) socket.once('error', onConnectError);
-    this.#adopt(socket, key);
+    this.#adopt(socket, secure ? 'tls' : 'tcp', key);
+    return socket;
+  }
+
+  /** A TLS connection to a peer; writes wait for the handshake, a certificate that fails the check ends it with an error. */
+  #connectTls(flow: Flow): tls.TLSSocket {
+    // SNI carries host names only, never addresses; the certificate is checked against either.
+    const socket = tls.connect({ host: flow.address, port: flow.port, ...(net.isIP(flow.address) === 0 ? { servername: flow.address } : {}), ...this.#tlsClient });
+    let secured = false;
+    socket.once('secureConnect', () => {
+      secured = true;
+    });
+    socket.once('error', (error) => {
+      if (secured) return;
+      this.#logger.warn({ err: error.message, peer: `${flow.address}:${flow.port}` }, 'sip tls connection failed (certificate checks: SIP_TLS_CA, SIP_TLS_VERIFY)');
+    });
     return socket;
   }
 
   /** Reads framed messages from a connection (accepted or dialled) and keeps it for replies. */
-  #adopt(socket: net.Socket, knownKey?: string): void {
-    const remote = (): Flow => ({ transport: 'tcp', address: normaliseAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0, connection: socket });
-    const key = knownKey ?? `${remote().address}:${remote().port}`;
+  #adopt(socket: net.Socket, transport: 'tcp' | 'tls', knownKey?: string): void {
+    const remote = (): Flow => ({ transport, address: normaliseAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0, connection: socket });
+    const key = knownKey ?? `${transport}:${remote().address}:${remote().port}`;
     this.#connections.set(key, socket);
     let buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {

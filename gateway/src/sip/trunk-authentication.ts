@@ -54,6 +54,11 @@ export class TrunkAuthentication {
     return this.#trunk !== null && hostPortOf(target) === this.#trunk;
   }
 
+  /** The login for a request to `target`: the trunk's, null for anything else (the drachtio adapter hands it to drachtio-srf). */
+  loginFor(target: string): TrunkLogin | null {
+    return this.covers(target) ? { ...this.#login } : null;
+  }
+
   /**
    * The header answering a 401 (WWW-Authenticate) or 407 (Proxy-Authenticate) to `method` on
    * `uri`. Throws UnanswerableChallenge when the challenge is missing or asks for what is not supported.

@@ -2,8 +2,11 @@
  * SIP over WebSocket (RFC 7118) on an existing HTTP server: an 'upgrade' handler for one path
  * (default /sip) that accepts only the 'sip' subprotocol and hands each connection to the SIP
  * transport. Upgrades for other paths are left to whoever else listens for them (404 if nobody does).
+ * On an HTTPS server the same endpoint is WSS (browsers need it off localhost).
  */
 import type { IncomingMessage, Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { CoreLogger } from '@cc/core';
@@ -14,13 +17,15 @@ export interface WebSocketEndpoint {
   close(): Promise<void>;
 }
 
-export const attachSipWebSocket = (server: Server, transport: SipTransport, logger: CoreLogger, path = '/sip'): WebSocketEndpoint => {
+export const attachSipWebSocket = (server: Server | HttpsServer, transport: SipTransport, logger: CoreLogger, path = '/sip'): WebSocketEndpoint => {
   const wss = new WebSocketServer({
     noServer: true,
     // RFC 7118 section 4.1: the 'sip' subprotocol must be negotiated; anything else is refused.
     handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
     maxPayload: 64 * 1024,
   });
+  // https.Server is a tls.Server: our Via and Contact on its WebSockets say WSS.
+  transport.wsSecure = server instanceof tls.Server;
   const address = server.address();
   if (address !== null && typeof address === 'object') transport.wsPort = address.port;
   else server.once('listening', () => {

@@ -2,7 +2,7 @@
 import { ContactCenter, type QueueSettings, type AgentProfile, type RecordedEvent, silentLogger, streams, readStreamToArray, type CoreLogger } from '@cc/core';
 import { SqliteEventStore } from '@cc/core/eventstore';
 import http from 'node:http';
-import { type RunningGateway, SipCredentials, startGateway } from '../../src/index.ts';
+import { type RunningGateway, SipCredentials, type SipTlsSettings, startGateway } from '../../src/index.ts';
 import { defaultQueueSettings } from '@cc/core';
 
 export const ORG = 'org-gw';
@@ -48,7 +48,7 @@ const testLogger: CoreLogger = process.env.DEBUG_GATEWAY
   : silentLogger;
 
 export const startPlatform = async (
-  options: { queue?: Partial<QueueSettings>; trustedPeers?: string[]; maxMissedOffersInRow?: number | null; trunkUri?: string | null; transferFrom?: string | null; earlyMedia?: boolean; placedCallRingSeconds?: number } = {},
+  options: { queue?: Partial<QueueSettings>; trustedPeers?: string[]; maxMissedOffersInRow?: number | null; trunkUri?: string | null; transferFrom?: string | null; earlyMedia?: boolean; placedCallRingSeconds?: number; sipTls?: SipTlsSettings } = {},
 ): Promise<Platform> => {
   const store = SqliteEventStore.open({ file: ':memory:' });
   const cc = new ContactCenter({ store, logger: testLogger });
@@ -81,6 +81,8 @@ export const startPlatform = async (
     // The scenarios written before early media expect no 183: media tests opt in.
     earlyMedia: options.earlyMedia ?? false,
     ...(options.placedCallRingSeconds === undefined ? {} : { placedCallRingSeconds: options.placedCallRingSeconds }),
+    // No TLS unless a test asks (SIP_TLS_* in the environment must not leak in).
+    sipTls: options.sipTls ?? null,
   });
   return {
     cc,

@@ -62,6 +62,8 @@ export class WsAgent {
    */
   answerInvites: { delayMs: number; status?: number } | 'ring' | null = { delayMs: 100 };
   dialog: Dialog | null = null;
+  /** The close code once the socket has closed (1008 when the gateway closed it for a revoked session), else null. */
+  closeCode: number | null = null;
   readonly #socket: WebSocket;
   readonly #waiters: Array<{ match: (message: SipRequest | SipResponse) => boolean; resolve: (message: SipRequest | SipResponse) => void }> = [];
   readonly #name: string;
@@ -70,6 +72,9 @@ export class WsAgent {
     this.#socket = socket;
     this.#name = name;
     socket.on('message', (data: Buffer) => this.#receive(data.toString('utf8')));
+    socket.on('close', (code: number) => {
+      this.closeCode = code;
+    });
   }
 
   static connect(url: string, name = 'webrtc-agent', protocol: string | null = 'sip'): Promise<WsAgent> {
