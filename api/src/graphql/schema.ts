@@ -5,6 +5,7 @@ import { authResolvers, authTypeDefs } from './auth-schema.ts';
 import { callResolvers, callTypeDefs } from './calls-schema.ts';
 import { callWorkspaceResolvers, callWorkspaceTypeDefs } from './call-workspace-schema.ts';
 import type { ApiContext } from './context.ts';
+import { consultationResolvers, consultationTypeDefs } from './consultation-schema.ts';
 import { customerResolvers, customerTypeDefs } from './customer-schema.ts';
 import { dtmfResolvers, dtmfTypeDefs } from './dtmf-schema.ts';
 import { pickUpResolvers, pickUpTypeDefs } from './pick-up-schema.ts';
@@ -28,6 +29,6 @@ const merge = (...maps: Resolvers[]): Resolvers => {
 
 export const buildSchema = () =>
   createSchema<ApiContext>({
-    typeDefs: [rootTypeDefs, authTypeDefs, agentTypeDefs, queueTypeDefs, callTypeDefs, callWorkspaceTypeDefs, subscriptionTypeDefs, sipTypeDefs, teamTypeDefs, transferTargetTypeDefs, dtmfTypeDefs, pickUpTypeDefs, customerTypeDefs],
-    resolvers: merge({ Query: { _version: () => '1' }, Mutation: { _noop: () => null } }, authResolvers, agentResolvers, queueResolvers, callResolvers, callWorkspaceResolvers, subscriptionResolvers, sipResolvers, teamResolvers, transferTargetResolvers, dtmfResolvers, pickUpResolvers, customerResolvers) as never,
+    typeDefs: [rootTypeDefs, authTypeDefs, agentTypeDefs, queueTypeDefs, callTypeDefs, callWorkspaceTypeDefs, subscriptionTypeDefs, sipTypeDefs, teamTypeDefs, transferTargetTypeDefs, dtmfTypeDefs, pickUpTypeDefs, customerTypeDefs, consultationTypeDefs],
+    resolvers: merge({ Query: { _version: () => '1' }, Mutation: { _noop: () => null } }, authResolvers, agentResolvers, queueResolvers, callResolvers, callWorkspaceResolvers, subscriptionResolvers, sipResolvers, teamResolvers, transferTargetResolvers, dtmfResolvers, pickUpResolvers, customerResolvers, consultationResolvers) as never,
   });

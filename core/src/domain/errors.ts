@@ -42,6 +42,10 @@ export const DOMAIN_ERROR_CODES = [
   'TransferInProgress',
   'NoTransferInProgress',
   'TransferToSelf',
+  'NoConsultation',
+  'ConsultationInProgress',
+  'ConsultationNotAnswered',
+  'ConsultationAlreadyAnswered',
   'NotInWrapUp',
   'QueueClosed',
   // users, sessions, access (appended for the API)

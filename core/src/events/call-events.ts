@@ -68,7 +68,8 @@ export type CallTransferOffered = DomainEventOf<'CallTransferOffered', {
   ringTimeoutAt: string;
   at: string;
 }>;
-export type CallTransferAccepted = DomainEventOf<'CallTransferAccepted', { transferId: string; fromAgentId: string; toAgentId: string; at: string }>;
+/** `consulted`: completed after a consultation (attended transfer); absent on blind transfers and older events. */
+export type CallTransferAccepted = DomainEventOf<'CallTransferAccepted', { transferId: string; fromAgentId: string; toAgentId: string; consulted?: boolean; at: string }>;
 export type CallTransferRejected = DomainEventOf<'CallTransferRejected', {
   transferId: string;
   /** null when no agent had been offered the transfer yet (e.g. nobody could be reserved). */
@@ -78,7 +79,31 @@ export type CallTransferRejected = DomainEventOf<'CallTransferRejected', {
   at: string;
 }>;
 export type CallTransferredToQueue = DomainEventOf<'CallTransferredToQueue', { transferId: string; fromAgentId: string; queueId: string; at: string }>;
-export type CallTransferredExternally = DomainEventOf<'CallTransferredExternally', { transferId: string; fromAgentId: string; number: string; at: string }>;
+export type CallTransferredExternally = DomainEventOf<'CallTransferredExternally', { transferId: string; fromAgentId: string; number: string; consulted?: boolean; at: string }>;
+/** Whom an agent may consult before transferring: a colleague or an external number (not a queue). */
+export type ConsultTarget = Exclude<TransferTarget, { kind: 'queue' }>;
+/**
+ * Attended transfer, first step: the connected agent consults `target` while the caller waits on
+ * hold. It is the call's transfer in progress (id `consultId`): an agent target is reserved and rung
+ * as a transfer offer (CallTransferOffered), an external one is dialled by the gateway.
+ */
+export type ConsultationStarted = DomainEventOf<'ConsultationStarted', { consultId: string; fromAgentId: string; target: ConsultTarget; at: string }>;
+/** The consulted party answered and talks to the agent; the caller is still on hold. `agentId` null: an external number. */
+export type ConsultationAnswered = DomainEventOf<'ConsultationAnswered', { consultId: string; agentId: string | null; offerId: string | null; at: string }>;
+export const CONSULTATION_END_REASONS = ['cancelled', 'declined', 'timeout', 'unavailable', 'hung-up', 'failed', 'call-ended'] as const;
+/**
+ * The consultation ended without a transfer: the agent cancelled it, the colleague declined, did not
+ * answer or could not be reserved, the consulted party hung up, the dial failed, or the call ended.
+ * The caller stays with the agent, on hold, to be resumed.
+ */
+export type ConsultationEnded = DomainEventOf<'ConsultationEnded', {
+  consultId: string;
+  /** The consulted agent (null: an external number, or nobody could be reserved). */
+  agentId: string | null;
+  offerId: string | null;
+  reason: (typeof CONSULTATION_END_REASONS)[number];
+  at: string;
+}>;
 /** An external transfer failed: the call is back with the agent who asked for it. */
 export type CallTransferFailed = DomainEventOf<'CallTransferFailed', { transferId: string; reason: string; at: string }>;
 /** A connected (or force-ended) call ended. */
@@ -177,6 +202,9 @@ export type CallEvent =
   | CallTransferredToQueue
   | CallTransferredExternally
   | CallTransferFailed
+  | ConsultationStarted
+  | ConsultationAnswered
+  | ConsultationEnded
   | CallEnded
   | CallAbandoned
   | CallWaitExpired

@@ -6,7 +6,7 @@
  *   crashed in between) is released after a grace period;
  * - an agent who stops being available while ringing has the offer withdrawn;
  * - timers: ring timeout, transfer ring timeout, max wait, wrap-up end, armed from the call's state;
- * - transfers to an agent: reserve the target and offer it the call;
+ * - transfers (and consultations) to an agent: reserve the target and offer it the call;
  * - force-end: every active call of the organisation is ended;
  * - routing: the router's assignments become reservations and offers.
  */
@@ -113,6 +113,7 @@ export class CallFlow {
         this.#waitingSince.delete(id);
         return;
       case 'CallTransferRejected':
+      case 'ConsultationEnded':
         if (event.data.offerId !== null) this.#offerOutcomes.set(event.data.offerId, 'transfer-rejected');
         return;
       case 'CallAnswered':
@@ -403,7 +404,8 @@ export class CallFlow {
       });
     }
     const transferOffer = call.transfer?.offer;
-    if (transferOffer != null) {
+    // A consulted agent who answered talks for as long as it takes: no ring timeout any more.
+    if (transferOffer != null && call.transfer?.consultation?.answeredAt == null) {
       const dueAt = Date.parse(transferOffer.ringTimeoutAt);
       wanted.set(`transfer-ring:${transferOffer.offerId}`, {
         dueAt,

@@ -11,7 +11,7 @@ import { decideCall, initialCallState, type CallCommand, type QueueSnapshot } fr
 import { DomainError } from '../domain/errors.ts';
 import type { OrganisationCommand } from '../domain/organisation/index.ts';
 import { isQueueOpen, type QueueCommand } from '../domain/queue/index.ts';
-import type { Caller, CallChannel, EndedBy, OutboundFailure, TransferTarget } from '../events/call-events.ts';
+import type { Caller, CallChannel, ConsultTarget, EndedBy, OutboundFailure, TransferTarget } from '../events/call-events.ts';
 import { streams } from '../events/index.ts';
 import type { AllSubscription, EventStore, RecordedEvent } from '../eventstore/port.ts';
 import { RoutingIndex } from '../router/routing-index.ts';
@@ -276,6 +276,20 @@ export class ContactCenter {
     const { state: call } = await this.states.calls.load(streams.call(callId));
     const wrapUpSeconds = await this.wrapUpSecondsFor(call.transfer?.fromAgentId ?? null, call.queueId);
     return this.execute('call', callId, { type: 'AcceptTransfer', data: { agentId, wrapUpSeconds, at: this.now() } }, context);
+  }
+
+  /** The connected agent consults a colleague or a number; the caller is held. The agent's slot is reserved by the call flow, as for a transfer. */
+  startConsultation(callId: string, agentId: string, target: ConsultTarget, context: CommandContext): Promise<HandledCommand<unknown, unknown>> {
+    return this.execute('call', callId, { type: 'StartConsultation', data: { consultId: randomUUID(), agentId, target, at: this.now() } }, context);
+  }
+
+  async completeConsultedTransfer(callId: string, agentId: string, context: CommandContext): Promise<HandledCommand<unknown, unknown>> {
+    const wrapUpSeconds = await this.wrapUpSecondsFor(agentId, (await this.states.calls.load(streams.call(callId))).state.queueId);
+    return this.execute('call', callId, { type: 'CompleteConsultedTransfer', data: { agentId, wrapUpSeconds, at: this.now() } }, context);
+  }
+
+  cancelConsultation(callId: string, agentId: string, context: CommandContext): Promise<HandledCommand<unknown, unknown>> {
+    return this.execute('call', callId, { type: 'CancelConsultation', data: { agentId, at: this.now() } }, context);
   }
 
   async completeExternalTransfer(callId: string, transferId: string, context: CommandContext): Promise<HandledCommand<unknown, unknown>> {

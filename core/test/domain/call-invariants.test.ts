@@ -21,6 +21,11 @@ type Kind = CallCommand['type'];
 /** What the router, gateway or an agent would most likely send next, so sequences get deep into the lifecycle. */
 const likelyNext = (state: CallState): Kind[] => {
   const transfer = state.transfer;
+  if (transfer?.consultation !== undefined) {
+    if (transfer.consultation.answeredAt !== null) return ['CompleteConsultedTransfer', 'CancelConsultation', 'EndConsultation', 'HangUp'];
+    if (transfer.target.kind === 'external') return ['AnswerConsultation', 'EndConsultation', 'CancelConsultation'];
+    return transfer.offer === null ? ['OfferTransfer', 'CancelTransfer'] : ['AcceptTransfer', 'RejectTransfer', 'TimeOutTransfer', 'CancelConsultation'];
+  }
   if (transfer !== null) {
     if (transfer.target.kind === 'external') return ['CompleteExternalTransfer', 'FailTransfer'];
     return transfer.offer === null ? ['OfferTransfer', 'CancelTransfer'] : ['AcceptTransfer', 'RejectTransfer', 'TimeOutTransfer'];
@@ -35,7 +40,7 @@ const likelyNext = (state: CallState): Kind[] => {
     case 'ringing':
       return ['AnswerCall', 'AnswerCall', 'DeclineOffer', 'TimeOutOffer', 'OfferCall'];
     case 'connected':
-      return ['RequestTransfer', 'HoldCall', 'ResumeCall', 'HangUp'];
+      return ['RequestTransfer', 'StartConsultation', 'HoldCall', 'ResumeCall', 'HangUp'];
     case 'wrap-up':
       return ['CompleteWrapUp', 'EndWrapUp', 'ExtendWrapUp'];
     default:
@@ -101,6 +106,7 @@ class Generator {
       'HoldCall', 'ResumeCall', 'RequestTransfer', 'RequestTransfer', 'OfferTransfer', 'AcceptTransfer', 'RejectTransfer',
       'TimeOutTransfer', 'CancelTransfer', 'CompleteExternalTransfer', 'FailTransfer', 'HangUp', 'ExpireWait',
       'ExtendWrapUp', 'CompleteWrapUp', 'EndWrapUp', 'ReceiveDtmf',
+      'StartConsultation', 'AnswerConsultation', 'CompleteConsultedTransfer', 'CancelConsultation', 'EndConsultation',
     ] as const);
     switch (kind) {
       case 'ReceiveCall':
@@ -156,6 +162,18 @@ class Generator {
         return command('CompleteExternalTransfer', { transferId: this.transferId(state), wrapUpSeconds: this.pick([0, 15]), at: now });
       case 'FailTransfer':
         return command('FailTransfer', { transferId: this.transferId(state), reason: 'busy', at: now });
+      case 'StartConsultation': {
+        const target = this.chance(0.7) ? ({ kind: 'agent', agentId: this.pick(AGENTS) } as const) : ({ kind: 'external', number: this.chance(0.9) ? '+3225550000' : '555' } as const);
+        return command('StartConsultation', { consultId: this.id('transfer'), agentId, target, at: now });
+      }
+      case 'AnswerConsultation':
+        return command('AnswerConsultation', { consultId: this.transferId(state), agentId: this.chance(0.3) ? null : agentId, at: now });
+      case 'CompleteConsultedTransfer':
+        return command('CompleteConsultedTransfer', { agentId, wrapUpSeconds: this.pick([0, 15]), at: now });
+      case 'CancelConsultation':
+        return command('CancelConsultation', { agentId, at: now });
+      case 'EndConsultation':
+        return command('EndConsultation', { consultId: this.transferId(state), reason: this.pick(['hung-up', 'failed'] as const), at: now });
       case 'HangUp': {
         const by = this.pick(['caller', 'caller', 'agent', 'supervisor', 'system'] as const);
         return command('HangUp', { by, agentId: by === 'agent' ? agentId : null, reason: null, wrapUpSeconds: this.pick([0, 15]), at: now });
@@ -218,6 +236,7 @@ class EventModel {
         this.connected.add(event.data.toAgentId);
         return;
       case 'CallTransferRejected':
+      case 'ConsultationEnded':
         if (event.data.offerId !== null) this.ringing.delete(event.data.offerId);
         return;
       case 'CallAbandoned':
@@ -295,6 +314,7 @@ describe('call decider invariants over random command sequences', () => {
       'CallTransferRejected', 'CallTransferredToQueue', 'CallTransferredExternally', 'CallTransferFailed', 'CallEnded',
       'CallAbandoned', 'CallWaitExpired', 'WrapUpStarted', 'WrapUpExtended', 'WrapUpCompleted', 'DtmfReceived',
       'OutboundCallPlaced', 'OutboundCallRinging', 'OutboundCallAnswered', 'OutboundCallFailed',
+      'ConsultationStarted', 'ConsultationAnswered', 'ConsultationEnded',
     ];
     expect(allTypes.filter((type) => !seenTypes.has(type))).toEqual([]);
   });

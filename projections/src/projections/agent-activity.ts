@@ -107,6 +107,13 @@ const applyEvent = (db: DatabaseSync, event: ProjectedEvent): void => {
     case 'CallTransferRejected':
       if (event.data.toAgentId !== null) clearActivity(db, event.data.toAgentId, id, 'ringing');
       return;
+    case 'ConsultationAnswered':
+      // The consulted colleague talks to the agent about this call.
+      if (event.data.agentId !== null) setActivity(db, organisationId, event.data.agentId, id, 'connected', event.data.at);
+      return;
+    case 'ConsultationEnded':
+      if (event.data.agentId !== null) clearActivity(db, event.data.agentId, id);
+      return;
     case 'CallAbandoned':
       for (const offer of event.data.offers) clearActivity(db, offer.agentId, id, 'ringing');
       return;
@@ -142,6 +149,8 @@ export const agentActivityProjection: Projection = {
     'CallOfferTimedOut',
     'CallOfferWithdrawn',
     'CallTransferRejected',
+    'ConsultationAnswered',
+    'ConsultationEnded',
     'CallAbandoned',
     'CallAnswered',
     'CallTransferAccepted',

@@ -76,15 +76,21 @@ const timelineEntry = (event: CallEvent, account: CallAccount): StoredTimelineEn
     case 'CallTransferOffered':
       return entry(event.data.agentId, null);
     case 'CallTransferAccepted':
-      return entry(event.data.toAgentId, null, { fromAgentId: event.data.fromAgentId });
+      return entry(event.data.toAgentId, null, { fromAgentId: event.data.fromAgentId, ...(event.data.consulted === true ? { consulted: true } : {}) });
     case 'CallTransferRejected':
       return entry(event.data.toAgentId, null, { reason: event.data.reason });
     case 'CallTransferredToQueue':
       return entry(event.data.fromAgentId, event.data.queueId);
     case 'CallTransferredExternally':
-      return entry(event.data.fromAgentId, null, { number: event.data.number });
+      return entry(event.data.fromAgentId, null, { number: event.data.number, ...(event.data.consulted === true ? { consulted: true } : {}) });
     case 'CallTransferFailed':
       return entry(null, null, { reason: event.data.reason });
+    case 'ConsultationStarted':
+      return entry(event.data.fromAgentId, null, { target: event.data.target });
+    case 'ConsultationAnswered':
+      return entry(event.data.agentId, null);
+    case 'ConsultationEnded':
+      return entry(event.data.agentId, null, { reason: event.data.reason });
     case 'CallEnded':
       return entry(event.data.agentId, null, { endedBy: event.data.endedBy, reason: event.data.reason });
     case 'CallAbandoned':
@@ -131,6 +137,9 @@ const CALL_EVENTS = new Set<string>([
   'CallTransferredToQueue',
   'CallTransferredExternally',
   'CallTransferFailed',
+  'ConsultationStarted',
+  'ConsultationAnswered',
+  'ConsultationEnded',
   'CallEnded',
   'CallAbandoned',
   'CallWaitExpired',

@@ -22,6 +22,16 @@ const TRANSFER_REJECTED: Record<string, string> = {
   'call-ended': 'cancelled: the call ended',
 };
 
+const CONSULTATION_ENDED: Record<string, string> = {
+  cancelled: 'cancelled',
+  declined: 'declined',
+  timeout: 'not answered',
+  unavailable: 'not possible: colleague unavailable',
+  'hung-up': 'ended: the consulted party hung up',
+  failed: 'failed: the number could not be reached',
+  'call-ended': 'ended with the call',
+};
+
 const target = (value: TransferTarget, names: Names): string =>
   value.kind === 'agent' ? names.agent(value.agentId) : value.kind === 'queue' ? `queue ${names.queue(value.queueId)}` : value.number;
 
@@ -57,7 +67,7 @@ const sentence = (entry: StoredTimelineEntry, names: Names): string => {
     case 'CallTransferOffered':
       return `Transfer offered to ${agent}`;
     case 'CallTransferAccepted':
-      return `Transferred from ${names.agent(typeof d.fromAgentId === 'string' ? d.fromAgentId : null)} to ${agent}`;
+      return `Transferred from ${names.agent(typeof d.fromAgentId === 'string' ? d.fromAgentId : null)} to ${agent}${d.consulted === true ? ' after a consultation' : ''}`;
     case 'CallTransferRejected': {
       const reason = TRANSFER_REJECTED[str(d.reason)] ?? str(d.reason);
       return agentId === null || d.reason === 'unavailable' || d.reason === 'call-ended' ? `Transfer ${reason}` : `Transfer ${reason} ${agent}`;
@@ -65,7 +75,13 @@ const sentence = (entry: StoredTimelineEntry, names: Names): string => {
     case 'CallTransferredToQueue':
       return `Transferred by ${agent} to queue ${names.queue(queueId)}`;
     case 'CallTransferredExternally':
-      return `Transferred by ${agent} to ${str(d.number)}`;
+      return `Transferred by ${agent} to ${str(d.number)}${d.consulted === true ? ' after a consultation' : ''}`;
+    case 'ConsultationStarted':
+      return `${agent} put the caller on hold to consult ${target(d.target as TransferTarget, names)}`;
+    case 'ConsultationAnswered':
+      return agentId === null ? 'Consultation answered' : `Consultation answered by ${agent}`;
+    case 'ConsultationEnded':
+      return `Consultation ${CONSULTATION_ENDED[str(d.reason)] ?? str(d.reason)}; the caller is back with the agent, on hold`;
     case 'CallTransferFailed':
       return `External transfer failed (${str(d.reason)})`;
     case 'CallEnded':

@@ -3,7 +3,7 @@
  * all send these. Every command carries `at` (ISO-8601): the decider never reads a clock.
  */
 import type { CommandOf } from '../decider.ts';
-import type { Caller, CallChannel, EndedBy, OutboundFailure, TransferTarget } from '../../events/call-events.ts';
+import type { Caller, CallChannel, ConsultTarget, EndedBy, OutboundFailure, TransferTarget } from '../../events/call-events.ts';
 import type { QueueSettings } from '../../events/queue-events.ts';
 
 /** A queue as the caller of a command saw it when deciding: its settings and whether it is open now. */
@@ -62,6 +62,20 @@ export type TimeOutTransfer = CommandOf<'TimeOutTransfer', { offerId: string; at
 export type CancelTransfer = CommandOf<'CancelTransfer', { reason: 'unavailable'; at: string }>;
 export type CompleteExternalTransfer = CommandOf<'CompleteExternalTransfer', { transferId: string; wrapUpSeconds: number; at: string }>;
 export type FailTransfer = CommandOf<'FailTransfer', { transferId: string; reason: string; at: string }>;
+
+/** The connected agent consults a colleague or a number before transferring; the caller is held meanwhile. */
+export type StartConsultation = CommandOf<'StartConsultation', { consultId: string; agentId: string; target: ConsultTarget; at: string }>;
+/**
+ * The consulted party answered. A consulted agent's answer also arrives as AcceptTransfer (their
+ * phone or console answers the transfer offer); the gateway sends this for an external number (`agentId` null).
+ */
+export type AnswerConsultation = CommandOf<'AnswerConsultation', { consultId: string; agentId: string | null; at: string }>;
+/** The consulting agent hands the caller over to the consulted party and wraps up. */
+export type CompleteConsultedTransfer = CommandOf<'CompleteConsultedTransfer', { agentId: string; wrapUpSeconds: number; at: string }>;
+/** The consulting agent ends the consultation; the caller stays on hold with them. */
+export type CancelConsultation = CommandOf<'CancelConsultation', { agentId: string; at: string }>;
+/** The gateway: the consulted party hung up, or the external dial failed. */
+export type EndConsultation = CommandOf<'EndConsultation', { consultId: string; reason: 'hung-up' | 'failed'; at: string }>;
 
 export type HangUp = CommandOf<'HangUp', {
   by: EndedBy;
@@ -131,6 +145,11 @@ export type CallCommand =
   | CancelTransfer
   | CompleteExternalTransfer
   | FailTransfer
+  | StartConsultation
+  | AnswerConsultation
+  | CompleteConsultedTransfer
+  | CancelConsultation
+  | EndConsultation
   | HangUp
   | ExpireWait
   | ExtendWrapUp

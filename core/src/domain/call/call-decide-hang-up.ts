@@ -2,6 +2,7 @@
 import type { CallEvent } from '../../events/call-events.ts';
 import { DomainError } from '../errors.ts';
 import type { HangUp } from './call-commands.ts';
+import { consultationEnded, handOver } from './call-decide-consultation.ts';
 import { cancelDial } from './call-decide-outbound.ts';
 import { transferEndedWithCall } from './call-decide-transfer.ts';
 import { callName, MAX_TIMER_SECONDS, requireConnectedAgent, requireSeconds, startWrapUp } from './call-rules.ts';
@@ -17,6 +18,15 @@ export const hangUp = ({ data }: HangUp, state: CallState): CallEvent[] => {
     });
   }
   if (state.status === 'dialling') return cancelDial(state, data.by === 'agent' ? (data.agentId ?? '(none)') : null, data.at);
+  const consultation = state.transfer?.consultation === undefined ? null : state.transfer;
+  if (data.by === 'agent' && consultation !== null && consultation.offer !== null && data.agentId === consultation.offer.agentId) {
+    // The consulted colleague hung up: the consultation ends, the caller stays on hold with the first agent.
+    return [consultationEnded(consultation, 'hung-up', data.at)];
+  }
+  if (data.by === 'agent' && consultation?.consultation?.answeredAt != null && data.agentId === state.connectedAgentId) {
+    // The consulting agent hangs up while the colleague is on the line: the caller goes to the colleague (never lost).
+    return handOver(state, consultation, data.wrapUpSeconds, data.at);
+  }
   if (data.by === 'agent') {
     const agentId = data.agentId ?? '(none)';
     if (state.status !== 'connected') {

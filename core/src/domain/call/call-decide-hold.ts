@@ -2,6 +2,7 @@
 import type { CallEvent } from '../../events/call-events.ts';
 import { DomainError } from '../errors.ts';
 import type { HoldCall, ResumeCall } from './call-commands.ts';
+import { requireNoConsultation } from './call-decide-consultation.ts';
 import { callName, requireConnectedAgent } from './call-rules.ts';
 import type { CallState } from './call-state.ts';
 
@@ -18,6 +19,7 @@ export const holdCall = ({ data }: HoldCall, state: CallState): CallEvent[] => {
 
 export const resumeCall = ({ data }: ResumeCall, state: CallState): CallEvent[] => {
   requireConnectedAgent(state, data.agentId, 'resume the call');
+  requireNoConsultation(state, data.agentId, 'resume the caller');
   if (!state.onHold) {
     throw new DomainError('CallNotOnHold', `${callName(state)} is not on hold, so agent ${data.agentId} cannot resume it.`, {
       callId: state.callId,

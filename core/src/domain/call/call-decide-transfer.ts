@@ -14,27 +14,27 @@ import type {
   RequestTransfer,
   TimeOutTransfer,
 } from './call-commands.ts';
+import { consultationAnswered } from './call-decide-consultation.ts';
 import { queuedIn } from './call-decide-queueing.ts';
 import {
   addSeconds,
   callName,
+  describeTarget,
   isAtOrAfter,
   isE164,
   MAX_TIMER_SECONDS,
   requireConnectedAgent,
+  requireNoTransfer,
   requireSeconds,
   startWrapUp,
 } from './call-rules.ts';
 import type { ActiveOffer, CallState, TransferInProgress } from './call-state.ts';
 
-const describeTarget = (target: TransferTarget): string =>
-  target.kind === 'agent' ? `agent ${target.agentId}` : target.kind === 'queue' ? `queue ${target.queueId}` : `number ${target.number}`;
-
 /** The transfer in progress, of `kind` and with `transferId` when given. */
 const requireTransfer = (
   state: CallState,
   action: string,
-  expected: { transferId?: string; kind?: TransferTarget['kind'] } = {},
+  expected: { transferId?: string; kind?: TransferTarget['kind']; consultation?: boolean } = {},
 ): TransferInProgress => {
   const transfer = state.transfer;
   const details = { callId: state.callId, status: state.status, transferId: expected.transferId ?? null };
@@ -55,6 +55,13 @@ const requireTransfer = (
       { ...details, transferInProgressId: transfer.transferId },
     );
   }
+  if (expected.consultation !== undefined && (transfer.consultation !== undefined) !== expected.consultation) {
+    const what = transfer.consultation === undefined ? 'a blind transfer' : 'a consultation';
+    throw new DomainError('NoTransferInProgress', `${callName(state)} cannot ${action} transfer ${transfer.transferId}: it is ${what}.`, {
+      ...details,
+      transferInProgressId: transfer.transferId,
+    });
+  }
   return transfer;
 };
 
@@ -73,14 +80,23 @@ const requireTransferOfferTo = (state: CallState, agentId: string, action: strin
   return { transfer, offer };
 };
 
+/** A consultation that ends this way ends as a consultation (the caller stays on hold), with the matching reason. */
+const CONSULTATION_REASON = { rejected: 'declined', timeout: 'timeout', unavailable: 'unavailable', 'call-ended': 'call-ended' } as const;
+
 const rejected = (
   transfer: TransferInProgress,
   reason: 'rejected' | 'timeout' | 'unavailable' | 'call-ended',
   at: string,
-): CallEvent => ({
-  type: 'CallTransferRejected',
-  data: { transferId: transfer.transferId, toAgentId: transfer.offer?.agentId ?? null, offerId: transfer.offer?.offerId ?? null, reason, at },
-});
+): CallEvent =>
+  transfer.consultation === undefined
+    ? {
+        type: 'CallTransferRejected',
+        data: { transferId: transfer.transferId, toAgentId: transfer.offer?.agentId ?? null, offerId: transfer.offer?.offerId ?? null, reason, at },
+      }
+    : {
+        type: 'ConsultationEnded',
+        data: { consultId: transfer.transferId, agentId: transfer.offer?.agentId ?? null, offerId: transfer.offer?.offerId ?? null, reason: CONSULTATION_REASON[reason], at },
+      };
 
 /** A pending transfer ends with the call (used by HangUp). */
 export const transferEndedWithCall = (state: CallState, at: string): CallEvent[] =>
@@ -130,13 +146,7 @@ export const requestTransfer = (command: RequestTransfer, state: CallState): Cal
   const { data } = command;
   requireSeconds(data.wrapUpSeconds, 'wrapUpSeconds', 0, MAX_TIMER_SECONDS);
   requireConnectedAgent(state, data.agentId, 'transfer the call');
-  if (state.transfer !== null) {
-    throw new DomainError(
-      'TransferInProgress',
-      `${callName(state)} already has transfer ${state.transfer.transferId} to ${describeTarget(state.transfer.target)} in progress.`,
-      { callId: state.callId, transferId: state.transfer.transferId },
-    );
-  }
+  requireNoTransfer(state);
   requireTargetAllowed(command, state);
   const requested: CallEvent = {
     type: 'CallTransferRequested',
@@ -186,6 +196,8 @@ export const offerTransfer = ({ data }: OfferTransfer, state: CallState): CallEv
 export const acceptTransfer = ({ data }: AcceptTransfer, state: CallState): CallEvent[] => {
   requireSeconds(data.wrapUpSeconds, 'wrapUpSeconds', 0, MAX_TIMER_SECONDS);
   const { transfer, offer } = requireTransferOfferTo(state, data.agentId, 'accept');
+  // A consulted agent answering talks to the consulting agent; the caller is handed over only on CompleteConsultedTransfer.
+  if (transfer.consultation !== undefined) return consultationAnswered(state, transfer, data.agentId, data.at);
   return [
     { type: 'CallTransferAccepted', data: { transferId: transfer.transferId, fromAgentId: transfer.fromAgentId, toAgentId: offer.agentId, at: data.at } },
     ...startWrapUp(transfer.fromAgentId, data.wrapUpSeconds, data.at),
@@ -194,14 +206,21 @@ export const acceptTransfer = ({ data }: AcceptTransfer, state: CallState): Call
 
 export const rejectTransfer = ({ data }: RejectTransfer, state: CallState): CallEvent[] => {
   const { transfer } = requireTransferOfferTo(state, data.agentId, 'reject');
+  if (transfer.consultation?.answeredAt != null) {
+    throw new DomainError('ConsultationAlreadyAnswered', `Agent ${data.agentId} already answered consultation ${transfer.transferId} of ${callName(state)}: hang up to end it.`, {
+      callId: state.callId,
+      consultId: transfer.transferId,
+      agentId: data.agentId,
+    });
+  }
   return [rejected(transfer, 'rejected', data.at)];
 };
 
 export const timeOutTransfer = ({ data }: TimeOutTransfer, state: CallState): CallEvent[] => {
   const transfer = state.transfer;
   const offer = transfer?.offer;
-  // Accepted, rejected, cancelled or not due yet: the timer is stale.
-  if (transfer === null || offer === null || offer === undefined) return [];
+  // Accepted, rejected, cancelled, a consultation already answered, or not due yet: the timer is stale.
+  if (transfer === null || offer === null || offer === undefined || transfer.consultation?.answeredAt != null) return [];
   if (offer.offerId !== data.offerId || !isAtOrAfter(data.at, offer.ringTimeoutAt)) return [];
   return [rejected(transfer, 'timeout', data.at)];
 };
@@ -213,7 +232,7 @@ export const cancelTransfer = ({ data }: CancelTransfer, state: CallState): Call
 
 export const completeExternalTransfer = ({ data }: CompleteExternalTransfer, state: CallState): CallEvent[] => {
   requireSeconds(data.wrapUpSeconds, 'wrapUpSeconds', 0, MAX_TIMER_SECONDS);
-  const transfer = requireTransfer(state, 'complete', { transferId: data.transferId, kind: 'external' });
+  const transfer = requireTransfer(state, 'complete', { transferId: data.transferId, kind: 'external', consultation: false });
   const number = transfer.target.kind === 'external' ? transfer.target.number : '';
   return [
     { type: 'CallTransferredExternally', data: { transferId: transfer.transferId, fromAgentId: transfer.fromAgentId, number, at: data.at } },
@@ -222,6 +241,6 @@ export const completeExternalTransfer = ({ data }: CompleteExternalTransfer, sta
 };
 
 export const failTransfer = ({ data }: FailTransfer, state: CallState): CallEvent[] => {
-  const transfer = requireTransfer(state, 'fail', { transferId: data.transferId, kind: 'external' });
+  const transfer = requireTransfer(state, 'fail', { transferId: data.transferId, kind: 'external', consultation: false });
   return [{ type: 'CallTransferFailed', data: { transferId: transfer.transferId, reason: data.reason, at: data.at } }];
 };

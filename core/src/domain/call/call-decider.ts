@@ -3,6 +3,7 @@ import type { CallEvent } from '../../events/call-events.ts';
 import type { Decider } from '../decider.ts';
 import type { CallCommand } from './call-commands.ts';
 import { receiveDtmf } from './call-decide-dtmf.ts';
+import { answerConsultation, cancelConsultation, completeConsultedTransfer, endConsultation, startConsultation } from './call-decide-consultation.ts';
 import { tickChecklistItem } from './call-decide-checklist.ts';
 import { storeRecording } from './call-decide-recording.ts';
 import { hangUp } from './call-decide-hang-up.ts';
@@ -60,6 +61,16 @@ export const decideCall = (command: CallCommand, state: CallState): CallEvent[] 
       return completeExternalTransfer(command, state);
     case 'FailTransfer':
       return failTransfer(command, state);
+    case 'StartConsultation':
+      return startConsultation(command, state);
+    case 'AnswerConsultation':
+      return answerConsultation(command, state);
+    case 'CompleteConsultedTransfer':
+      return completeConsultedTransfer(command, state);
+    case 'CancelConsultation':
+      return cancelConsultation(command, state);
+    case 'EndConsultation':
+      return endConsultation(command, state);
     case 'HangUp':
       return hangUp(command, state);
     case 'ExpireWait':

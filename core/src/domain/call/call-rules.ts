@@ -1,5 +1,5 @@
 /** Small rules shared by the call's decide functions: time arithmetic, input checks, guards, wrap-up start. */
-import type { CallEvent } from '../../events/call-events.ts';
+import type { CallEvent, TransferTarget } from '../../events/call-events.ts';
 import { DomainError } from '../errors.ts';
 import type { CallState } from './call-state.ts';
 
@@ -39,6 +39,20 @@ export const requireCall = (state: CallState, commandType: string): void => {
       status: state.status,
     });
   }
+};
+
+export const describeTarget = (target: TransferTarget): string =>
+  target.kind === 'agent' ? `agent ${target.agentId}` : target.kind === 'queue' ? `queue ${target.queueId}` : `number ${target.number}`;
+
+/** One transfer or consultation at a time. */
+export const requireNoTransfer = (state: CallState): void => {
+  const transfer = state.transfer;
+  if (transfer === null) return;
+  const what = transfer.consultation === undefined ? `transfer ${transfer.transferId} to` : `consultation ${transfer.transferId} with`;
+  throw new DomainError('TransferInProgress', `${callName(state)} already has ${what} ${describeTarget(transfer.target)} in progress.`, {
+    callId: state.callId,
+    transferId: transfer.transferId,
+  });
 };
 
 /** The call is connected and `agentId` is the agent on it. */

@@ -28,8 +28,10 @@ export interface TransferInProgress {
   transferId: string;
   fromAgentId: string;
   target: TransferTarget;
-  /** The ringing transfer offer to the target agent, once one was made. */
+  /** The ringing transfer offer to the target agent, once one was made (kept while a consulted agent talks). */
   offer: ActiveOffer | null;
+  /** Present when this is a consultation (attended transfer): the agent talks to the target before handing over. */
+  consultation?: { answeredAt: string | null };
 }
 
 /** The agent's side of an outbound call while it is being dialled. */
@@ -199,6 +201,16 @@ export const evolveCall = (state: CallState, event: CallEvent): CallState => {
       return { ...state, connectedAgentId: event.data.toAgentId, onHold: false, transfer: null };
     case 'CallTransferRejected':
     case 'CallTransferFailed':
+      return { ...state, transfer: null };
+    case 'ConsultationStarted': {
+      const { consultId, fromAgentId, target } = event.data;
+      return { ...state, transfer: { transferId: consultId, fromAgentId, target, offer: null, consultation: { answeredAt: null } } };
+    }
+    case 'ConsultationAnswered':
+      if (state.transfer?.consultation === undefined) return state;
+      return { ...state, transfer: { ...state.transfer, consultation: { answeredAt: event.data.at } } };
+    case 'ConsultationEnded':
+      // The caller stays on hold with the agent who consulted.
       return { ...state, transfer: null };
     case 'CallTransferredToQueue':
       // CallQueued follows with the new place in line.
