@@ -6,7 +6,7 @@
 import { readStreamToArray, streams } from '@cc/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { rtpengineMissing } from '../../gateway/src/media/rtpengine-daemon.ts';
-import { anchorPortOf, CallerRtp, streamAudio } from '../../gateway/test/support/caller-rtp.ts';
+import { agentPartyOf, anchorPortOf, CallerRtp, streamAudio } from '../../gateway/test/support/caller-rtp.ts';
 import { eventually } from '../../gateway/test/support/platform.ts';
 import { killAllSipp, sipp } from '../../gateway/test/support/sipp.ts';
 import { agentInput, anotherOrganisation, codeOf, gql, login, signInOwner, startTestServer, type TestServer } from './support/api-server.ts';
@@ -113,7 +113,7 @@ describe.skipIf(missing !== null)(`sendDtmf through the SIP edge and rtpengine${
       }, 20_000);
 
       // The desk phone's audio, which rtpengine injects the events into (sipp's phone sends none).
-      const audio = streamAudio(await anchorPortOf(client, callId, `a.${callId}`));
+      const audio = streamAudio(await anchorPortOf(client, callId, await agentPartyOf(client, callId)));
       try {
         await eventually(() => expect(audio.sent()).toBeGreaterThan(10));
         // rtpengine injects only once it has taken in the phone's stream (its SSRC); until then the API says so.

@@ -8,7 +8,7 @@
 import { streamEntityId } from '@cc/core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
-import { anchorPortOf, CallerRtp, streamAudio } from './support/caller-rtp.ts';
+import { agentPartyOf, anchorPortOf, CallerRtp, streamAudio } from './support/caller-rtp.ts';
 import { eventually, externalAgent, onlyCall, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
 import { killAllSipp, sipp } from './support/sipp.ts';
 
@@ -54,7 +54,7 @@ describe.skipIf(missing !== null)(`agent DTMF sent as SIP INFO reaches the calle
     await eventually(async () => expect(types(await onlyCall(cc))).toContain('CallAnswered'), 20_000);
     const callId = streamEntityId((await onlyCall(cc))[0]?.streamId ?? '');
 
-    const agentPort = await anchorPortOf(client, callId, `a.${callId}`);
+    const agentPort = await anchorPortOf(client, callId, await agentPartyOf(client, callId));
     expect(agentPort).toBeGreaterThan(0);
     audio = streamAudio(agentPort);
 

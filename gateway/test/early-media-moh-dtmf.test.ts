@@ -10,7 +10,7 @@ import { streamEntityId } from '@cc/core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
 import { eventually, externalAgent, onlyCall, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
-import { anchorPortOf, CallerRtp, streamAudio } from './support/caller-rtp.ts';
+import { agentPartyOf, anchorPortOf, CallerRtp, streamAudio } from './support/caller-rtp.ts';
 import { killAllSipp, sipp } from './support/sipp.ts';
 
 const missing = rtpengineMissing();
@@ -85,7 +85,7 @@ describe.skipIf(missing !== null)(`a SIP caller hears ringback, music on hold an
     // agent's stream, which a real phone always sends; sipp's does not, so this test stands in for it.
     const client = gateway.media.client;
     if (client === null) throw new Error('the gateway started without its ng client');
-    const agentPort = await anchorPortOf(client, callId, `a.${callId}`);
+    const agentPort = await anchorPortOf(client, callId, await agentPartyOf(client, callId));
     expect(agentPort).toBeGreaterThan(0);
     const agentAudio = streamAudio(agentPort);
     try {

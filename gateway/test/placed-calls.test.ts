@@ -75,7 +75,8 @@ describe('a call placed from the platform rings the agent first, then the callee
     // Both phones talk to rtpengine: the agent's phone as the anchor's caller side, the trunk as its far side.
     const media = running.gateway.media.port;
     if (media === null) throw new Error('the tests need the embedded rtpengine');
-    expect((await media.stats(callId)).parties.map((party) => party.tag).sort()).toEqual([`a.${callId}`, `c.${callId}`]);
+    // The trunk's party is its leg's own, next to the placeholder that played the agent's ringback.
+    expect((await media.stats(callId)).parties.map((party) => party.tag)).toEqual(expect.arrayContaining([`c.${callId}`, `a.${callId}`, expect.not.stringMatching(new RegExp(`^[ac]\\.${callId}$`))]));
 
     expect(await phone.exit, phone.errors()).toBe(0);
     expect(await trunk.exit, trunk.errors()).toBe(0);

@@ -119,7 +119,7 @@ export class CallMedia {
     const leg: MediaLeg = { callId: this.callId, legId, caller: this.callerKind, agent: agentKind, ...(this.#injectDtmf ? { injectDtmf: true } : {}) };
     if (this.#anchor !== null && this.#early !== null) {
       // The caller is anchored already: every agent leg is offered the far side of that one anchor.
-      const offer = await this.#anchor.offerToAgent(this.callId, agentKind, callerOffer);
+      const offer = await this.#anchor.offerToAgent(this.callId, agentKind, callerOffer, legId);
       this.#legs.set(legId, leg);
       return offer;
     }
@@ -182,7 +182,7 @@ export class CallMedia {
     const leg = this.#legs.get(legId);
     if (leg === undefined || this.#port === null) return agentAnswer;
     if (this.#anchor !== null && this.#early !== null) {
-      const answer = await this.#anchor.answerFromAgent(this.callId, leg.agent, agentAnswer, this.#early);
+      const answer = await this.#anchor.answerFromAgent(this.callId, leg.agent, agentAnswer, this.#early, legId);
       this.#agentKind = leg.agent;
       return answer;
     }
@@ -221,6 +221,7 @@ export class CallMedia {
     if (this.#ended) return;
     this.#ended = true;
     this.#legs.clear();
+    this.#anchor?.release?.(this.callId);
     if (this.#port === null || !this.#anchoredAny) return;
     this.#port.endCall(this.callId).catch((error: unknown) => this.#logger.warn({ callId: this.callId, err: (error as Error).message }, 'media release failed'));
   }

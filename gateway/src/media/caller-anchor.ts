@@ -51,10 +51,10 @@ const DISCARD_PORT = 9;
 export interface CallerAnchor {
   /** Anchors the caller's offer and answers it from the media server: the answer for the 183 (and later the 200). */
   answerCaller(callId: string, callerOffer: string): Promise<string>;
-  /** The caller's offer as an agent of this kind must see it (ring-all offers all get the same far-side ports). */
-  offerToAgent(callId: string, agentKind: MediaEndpointKind, callerOffer: string): Promise<string>;
-  /** Connects the answering agent; resolves with the answer for the caller, on the early ports. */
-  answerFromAgent(callId: string, agentKind: MediaEndpointKind, agentAnswer: string, earlyAnswer: string): Promise<string>;
+  /** The caller's offer as an agent of this kind must see it, for the agent leg `legId`. */
+  offerToAgent(callId: string, agentKind: MediaEndpointKind, callerOffer: string, legId?: string): Promise<string>;
+  /** Connects the answering agent of leg `legId`; resolves with the answer for the caller, on the early ports. */
+  answerFromAgent(callId: string, agentKind: MediaEndpointKind, agentAnswer: string, earlyAnswer: string, legId?: string): Promise<string>;
   /** A re-offer (hold, resume) from one side; `kinds` says what each side speaks. */
   reoffer(callId: string, from: MediaSide, kinds: Record<MediaSide, MediaEndpointKind>, offer: string): Promise<string>;
   reanswer(callId: string, from: MediaSide, kinds: Record<MediaSide, MediaEndpointKind>, answer: string): Promise<string>;
@@ -63,6 +63,8 @@ export interface CallerAnchor {
   stopPlaying(callId: string, to: MediaSide): Promise<void>;
   /** Sends RFC 4733 telephone-events to one side (generated as if the other side sent them). */
   playDtmf(callId: string, to: MediaSide, digits: string): Promise<void>;
+  /** The call is over: forget what the anchor kept for it. */
+  release?(callId: string): void;
 }
 
 const withInjection = (flags: BencodeDictionary): BencodeDictionary => ({ ...flags, flags: [...(Array.isArray(flags.flags) ? flags.flags : []), 'inject-DTMF'] });
@@ -100,7 +102,13 @@ export const placeholderAnswer = (offer: string): string => {
   });
 };
 
-/** `answer` with each stream's port and address taken from `early` (the stream order is the caller's, in both). */
+/**
+ * `answer` on the early description: each stream's port, address and RTCP port taken from `early`
+ * (the stream order is the caller's, in both), and the early origin and session name. RFC 3261
+ * 13.2.1: the 200 must carry the same answer as the 183, so when nothing else differs `early`
+ * itself is returned, byte for byte; when the agent's answer changed something (codec, direction)
+ * the origin's version is one higher, as for any changed description (RFC 3264 section 8).
+ */
 export const onEarlyPorts = (answer: string, early: string): string => {
   const session = sdpTransform.parse(answer);
   const before = sdpTransform.parse(early);
@@ -108,20 +116,43 @@ export const onEarlyPorts = (answer: string, early: string): string => {
     const was = before.media[index];
     if (was === undefined || media.port === 0) return;
     media.port = was.port;
-    const address = was.connection ?? before.connection;
-    if (address !== undefined) {
-      if (media.connection !== undefined || session.connection === undefined) media.connection = { ...address };
-      else session.connection = { ...address };
-    }
+    // rtpengine's answer names the new RTCP port: the caller keeps the early one, as for RTP.
+    if (was.rtcp === undefined) delete media.rtcp;
+    else media.rtcp = was.rtcp;
+    // The address where the early description has it (per stream, or for the session).
+    if (was.connection !== undefined) media.connection = { ...was.connection };
+    else if (before.connection !== undefined) delete media.connection;
   });
+  if (before.connection !== undefined) session.connection = { ...before.connection };
+  if (before.origin !== undefined) session.origin = { ...before.origin };
+  if (before.name !== undefined) session.name = before.name;
+  if (sdpTransform.write(session) === sdpTransform.write(before)) return early;
+  if (session.origin !== undefined) session.origin.sessionVersion = Number(BigInt(String(session.origin.sessionVersion)) + 1n);
   return sdpTransform.write(session);
 };
 
 export class RtpengineCallerAnchor implements CallerAnchor {
   readonly client: NgClient;
+  /**
+   * The answering agent's party, per call. Each agent leg is offered towards a party of its own
+   * (`a.<legId>`, an rtpengine branch of the caller's party): re-offering the gateway's plain-RTP
+   * placeholder party to a browser left it without a DTLS context (no audio at all), while a party
+   * made for the leg is set up as offered. The caller's party, and so its early ports, stay.
+   */
+  readonly #agentParties = new Map<string, string>();
 
   constructor(client: NgClient) {
     this.client = client;
+  }
+
+  /** The call's two parties now: the caller, and the answering agent (or the gateway's placeholder before one). */
+  #tags(callId: string): { caller: string; agent: string } {
+    const tags = partyTags(callId);
+    return { caller: tags.caller, agent: this.#agentParties.get(callId) ?? tags.agent };
+  }
+
+  release(callId: string): void {
+    this.#agentParties.delete(callId);
   }
 
   async answerCaller(callId: string, callerOffer: string): Promise<string> {
@@ -131,27 +162,30 @@ export class RtpengineCallerAnchor implements CallerAnchor {
     return answered.sdp;
   }
 
-  async offerToAgent(callId: string, agentKind: MediaEndpointKind, callerOffer: string): Promise<string> {
+  async offerToAgent(callId: string, agentKind: MediaEndpointKind, callerOffer: string, legId?: string): Promise<string> {
     const tags = partyTags(callId);
-    const offered = await this.client.offer({ ...withInjection(offerFlagsTowards(agentKind)), 'call-id': callId, 'from-tag': tags.caller, sdp: callerOffer });
+    const params = { ...withInjection(offerFlagsTowards(agentKind)), 'call-id': callId, 'from-tag': tags.caller, sdp: callerOffer };
+    const offered = await this.client.offer(legId === undefined ? params : { ...params, 'to-tag': partyTags(legId).agent });
     return offered.sdp;
   }
 
-  async answerFromAgent(callId: string, agentKind: MediaEndpointKind, agentAnswer: string, earlyAnswer: string): Promise<string> {
+  async answerFromAgent(callId: string, agentKind: MediaEndpointKind, agentAnswer: string, earlyAnswer: string, legId?: string): Promise<string> {
     const tags = partyTags(callId);
-    const answered = await this.client.answer({ ...withInjection(answerFlagsTowards('sip')), 'call-id': callId, 'from-tag': tags.caller, 'to-tag': tags.agent, sdp: fromParty(agentKind, agentAnswer) });
+    const agentParty = legId === undefined ? tags.agent : partyTags(legId).agent;
+    const answered = await this.client.answer({ ...withInjection(answerFlagsTowards('sip')), 'call-id': callId, 'from-tag': tags.caller, 'to-tag': agentParty, sdp: fromParty(agentKind, agentAnswer) });
+    this.#agentParties.set(callId, agentParty);
     return onEarlyPorts(answered.sdp, earlyAnswer);
   }
 
   async reoffer(callId: string, from: MediaSide, kinds: Record<MediaSide, MediaEndpointKind>, offer: string): Promise<string> {
-    const tags = partyTags(callId);
+    const tags = this.#tags(callId);
     const to = other(from);
     const offered = await this.client.offer({ ...withInjection(offerFlagsTowards(kinds[to])), 'call-id': callId, 'from-tag': tags[from], 'to-tag': tags[to], sdp: fromParty(kinds[from], offer) });
     return offered.sdp;
   }
 
   async reanswer(callId: string, from: MediaSide, kinds: Record<MediaSide, MediaEndpointKind>, answer: string): Promise<string> {
-    const tags = partyTags(callId);
+    const tags = this.#tags(callId);
     const to = other(from);
     const answered = await this.client.answer({ ...withInjection(answerFlagsTowards(kinds[from])), 'call-id': callId, 'from-tag': tags[from], 'to-tag': tags[to], sdp: fromParty(kinds[to], answer) });
     return answered.sdp;
@@ -159,16 +193,16 @@ export class RtpengineCallerAnchor implements CallerAnchor {
 
   async play(callId: string, to: MediaSide, file: string): Promise<void> {
     // rtpengine plays to the party named by from-tag; 'repeat-times' keeps a short file going for hours.
-    await this.client.request('play media', { 'call-id': callId, 'from-tag': partyTags(callId)[to], file, 'repeat-times': 10_000 });
+    await this.client.request('play media', { 'call-id': callId, 'from-tag': this.#tags(callId)[to], file, 'repeat-times': 10_000 });
   }
 
   async stopPlaying(callId: string, to: MediaSide): Promise<void> {
-    await this.client.request('stop media', { 'call-id': callId, 'from-tag': partyTags(callId)[to] });
+    await this.client.request('stop media', { 'call-id': callId, 'from-tag': this.#tags(callId)[to] });
   }
 
   async playDtmf(callId: string, to: MediaSide, digits: string): Promise<void> {
     // play DTMF names the party the events come from: the other side of the one who hears them.
-    const from = partyTags(callId)[other(to)];
+    const from = this.#tags(callId)[other(to)];
     for (const digit of digits) await this.client.request('play DTMF', { 'call-id': callId, 'from-tag': from, code: digit, duration: 160, pause: 100 });
   }
 }

@@ -69,6 +69,18 @@ export const anchorPortOf = async (client: NgClient, callId: string, tag: string
   return Number(party?.medias?.[0]?.streams?.[0]?.['local port']);
 };
 
+/**
+ * The answering agent's party in a caller-anchored call: each agent leg has a party of its own
+ * (`a.<offer id>`), next to the gateway's placeholder `a.<call id>`; the connected one is the party
+ * the caller's party forwards to.
+ */
+export const agentPartyOf = async (client: NgClient, callId: string): Promise<string> => {
+  const query = await client.query({ 'call-id': callId });
+  const tags = query.tags as Record<string, { subscriptions?: Array<{ tag: string }> }>;
+  const connected = Object.keys(tags).find((tag) => tag.startsWith('a.') && tag !== `a.${callId}` && (tags[tag]?.subscriptions ?? []).some((s) => s.tag === `c.${callId}`));
+  return connected ?? `a.${callId}`;
+};
+
 /** Packets the anchor sent to party `tag` so far (its streams' outgoing counters). */
 export const packetsSentTo = async (client: NgClient, callId: string, tag: string): Promise<number> => {
   const query = await client.query({ 'call-id': callId });
