@@ -1,7 +1,9 @@
 /**
  * Calls through the embedded SIP edge with real sipp peers on 127.0.0.1: a PSTN caller dials the
  * queue's number, External agents' phones ring, answer, refuse or stay silent, and the core's log
- * tells what the platform made of it.
+ * tells what the platform made of it. Early media is on, as in the product: a queued caller gets a
+ * 183 with rtpengine's SDP and the 200 repeats it (sipp checks both; without rtpengine installed no
+ * 183 comes and the 200 carries the phone's answer as it is). One test runs with early media off.
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { killAllSipp, sipp } from './support/sipp.ts';
@@ -17,14 +19,18 @@ afterEach(async () => {
 
 const dataOf = <T>(events: { type: string; data: unknown }[], type: string): T[] => events.filter((event) => event.type === type).map((event) => event.data as T);
 
-describe.each(['udp', 'tcp'] as const)('an answered call over %s', (transport) => {
-  test('caller -> queue -> agent phone rings and answers -> caller gets the phone SDP -> caller hangs up -> call ended, agent wraps up', async () => {
-    platform = await startPlatform();
+describe.each([
+  ['udp', true],
+  ['tcp', true],
+  ['udp', false],
+] as const)('an answered call over %s, early media on: %s', (transport, earlyMedia) => {
+  test('caller -> queue (183 with early media) -> agent phone rings and answers -> caller gets the 183 SDP again, else the phone SDP -> caller hangs up -> call ended, agent wraps up', async () => {
+    platform = await startPlatform({ earlyMedia });
     const { cc, gateway } = platform;
     const phone = await sipp({ scenario: 'agent-answers.xml', transport, agent: 'a1' });
     await externalAgent(cc, 'a1', phoneUri('a1', phone.port, transport));
 
-    const caller = await sipp({ scenario: 'caller.xml', transport, remotePort: gateway.udpPort, service: QUEUE_NUMBER });
+    const caller = await sipp({ scenario: 'caller.xml', transport, remotePort: gateway.udpPort, service: QUEUE_NUMBER, earlyMedia: platform.callerEarlyMedia });
 
     expect(await caller.exit, caller.errors()).toBe(0);
     expect(await phone.exit, phone.errors()).toBe(0);
@@ -45,7 +51,7 @@ describe('a caller who gives up', () => {
   test('CANCEL while queued (nobody available) -> 487, and the core records the call abandoned while waiting', async () => {
     platform = await startPlatform();
     const { cc, gateway } = platform;
-    const caller = await sipp({ scenario: 'caller-cancels.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER });
+    const caller = await sipp({ scenario: 'caller-cancels.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, earlyMedia: platform.callerEarlyMedia });
 
     expect(await caller.exit, caller.errors()).toBe(0);
     const events = await eventually(async () => {
@@ -68,7 +74,7 @@ describe('agent phones that do not answer', () => {
     await externalAgent(cc, 'a1', phoneUri('a1', busy.port, 'udp'));
     await externalAgent(cc, 'a2', phoneUri('a2', answering.port, 'udp'));
 
-    const caller = await sipp({ scenario: 'caller.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER });
+    const caller = await sipp({ scenario: 'caller.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, earlyMedia: platform.callerEarlyMedia });
 
     expect(await busy.exit, busy.errors()).toBe(0);
     expect(await caller.exit, caller.errors()).toBe(0);
@@ -94,7 +100,7 @@ describe('agent phones that do not answer', () => {
     await externalAgent(cc, 'a2', phoneUri('a2', answering.port, 'udp'));
 
     const started = Date.now();
-    const caller = await sipp({ scenario: 'caller.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER });
+    const caller = await sipp({ scenario: 'caller.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, earlyMedia: platform.callerEarlyMedia });
 
     expect(await silent.exit, silent.errors()).toBe(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(4500);
@@ -117,7 +123,7 @@ describe('the core ending a call', () => {
     const { cc, gateway } = platform;
     const phone = await sipp({ scenario: 'agent-answers.xml', transport: 'tcp', agent: 'a1' });
     await externalAgent(cc, 'a1', phoneUri('a1', phone.port, 'tcp'));
-    const caller = await sipp({ scenario: 'caller-hung-up-on.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER });
+    const caller = await sipp({ scenario: 'caller-hung-up-on.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, earlyMedia: platform.callerEarlyMedia });
 
     await eventually(async () => expect(types(await onlyCall(cc))).toContain('CallAnswered'));
     await cc.execute('organisation', 'org-gw', { type: 'ForceEndAllCalls', data: { requestedBy: 'sup-1', at: cc.now() } }, { organisationId: 'org-gw', actor: { kind: 'user', userId: 'sup-1' } });
@@ -136,7 +142,7 @@ describe('the agent hanging up', () => {
     const { cc, gateway } = platform;
     const phone = await sipp({ scenario: 'agent-answers-hangs-up.xml', transport: 'udp', agent: 'a1' });
     await externalAgent(cc, 'a1', phoneUri('a1', phone.port, 'udp'));
-    const caller = await sipp({ scenario: 'caller-hung-up-on.xml', transport: 'tcp', remotePort: gateway.tcpPort, service: QUEUE_NUMBER });
+    const caller = await sipp({ scenario: 'caller-hung-up-on.xml', transport: 'tcp', remotePort: gateway.tcpPort, service: QUEUE_NUMBER, earlyMedia: platform.callerEarlyMedia });
 
     expect(await phone.exit, phone.errors()).toBe(0);
     expect(await caller.exit, caller.errors()).toBe(0);
@@ -169,11 +175,11 @@ describe('calls the edge refuses', () => {
     expect((await cc.store.readAll({ after: 0n, maxCount: 100, streamPrefixes: ['call-'] })).length).toBe(0);
   });
 
-  test('a closed queue (CallRejected) gets 480', async () => {
+  test('a closed queue (CallRejected) gets 480, with no 183 (early media) before it', async () => {
     // Business hours with no opening window: always closed.
     platform = await startPlatform({ queue: { businessHours: { timeZone: 'UTC', windows: [] } } });
     const { cc, gateway } = platform;
-    const caller = await sipp({ scenario: 'caller-refused.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, fill: { EXPECTED_STATUS: '480' } });
+    const caller = await sipp({ scenario: 'caller-refused.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, fill: { EXPECTED_STATUS: '480' }, earlyMedia: false });
     expect(await caller.exit, caller.errors()).toBe(0);
     expect(types(await onlyCall(cc))).toEqual(['CallReceived', 'CallRejected']);
   });
@@ -183,7 +189,7 @@ describe('calls the edge refuses', () => {
     const { cc, gateway } = platform;
     await cc.execute('queue', 'q1', { type: 'UpdateQueue', data: { changes: { number: '+3225550042' }, at: cc.now() } }, { organisationId: 'org-gw', actor: { kind: 'user', userId: 'setup' } });
     await cc.whenIdle();
-    const caller = await sipp({ scenario: 'caller-cancels.xml', transport: 'udp', remotePort: gateway.udpPort, service: '+3225550042' });
+    const caller = await sipp({ scenario: 'caller-cancels.xml', transport: 'udp', remotePort: gateway.udpPort, service: '+3225550042', earlyMedia: platform.callerEarlyMedia });
     expect(await caller.exit, caller.errors()).toBe(0);
     await eventually(async () => expect(types(await onlyCall(cc))).toEqual(['CallReceived', 'CallQueued', 'CallAbandoned']));
   });

@@ -4,7 +4,8 @@
  * with a REFER from the phone) to agent a2, to another queue, or to an external number behind the
  * trunk. The caller's scenario proves its media moved (re-INVITE with the destination's SDP) or did
  * not (no re-INVITE at all); the phones' scenarios prove their legs ended; the core's log and state
- * tell who the call is with.
+ * tell who the call is with. Early media is on (the caller gets a 183 while queued and the 200
+ * repeats its SDP), except in the TCP transfer to an agent, which runs with it off.
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { type CommandContext, type ContactCenter, defaultQueueSettings, type RecordedEvent, streams } from '@cc/core';
@@ -70,18 +71,28 @@ const logWith = (cc: ContactCenter, type: string): Promise<RecordedEvent[]> =>
     return log;
   });
 
+/**
+ * The origin the caller's re-INVITE must carry once the transfer moved it: the destination's, or with
+ * early media the gateway's own (the caller stays on its anchored ports: the 183's description again).
+ */
+const movedTo = (running: Platform, origin: string): string => (running.callerEarlyMedia ? 'cc-gateway' : origin);
+
 const callState = async (cc: ContactCenter, callId: string) => (await cc.states.calls.load(streams.call(callId))).state;
 
-describe.each(['udp', 'tcp'] as const)('a transfer to another agent over %s', (transport) => {
+// Over TCP with early media off (SIP_EARLY_MEDIA=off): the path where each agent leg is anchored on its own.
+describe.each([
+  ['udp', true],
+  ['tcp', false],
+] as const)('a transfer to another agent over %s, early media on: %s', (transport, earlyMedia) => {
   test('a2 answers -> AcceptTransfer, the caller is re-INVITEd with a2 phone SDP, a1 phone gets BYE; a2 connected, a1 in wrap-up', async () => {
-    platform = await startPlatform();
+    platform = await startPlatform({ earlyMedia });
     const { cc, gateway } = platform;
     await secondQueue(cc);
     const first = await sipp({ scenario: 'agent-answers.xml', transport, agent: 'a1' });
     const second = await sipp({ scenario: 'agent-answers.xml', transport, agent: 'a2' });
     await externalAgent(cc, 'a1', phoneUri('a1', first.port, transport));
     await targetAgent(cc, 'a2', phoneUri('a2', second.port, transport));
-    const caller = await sipp({ scenario: 'transfer-caller.xml', transport, remotePort: gateway.udpPort, service: QUEUE_NUMBER, fill: { MOVED_TO_ORIGIN: 'agent-phone-a2' } });
+    const caller = await sipp({ scenario: 'transfer-caller.xml', transport, remotePort: gateway.udpPort, service: QUEUE_NUMBER, fill: { MOVED_TO_ORIGIN: movedTo(platform, 'agent-phone-a2') }, earlyMedia: platform.callerEarlyMedia });
     const callId = await answeredBy(cc, 'a1');
 
     await cc.requestTransfer(callId, 'a1', { kind: 'agent', agentId: 'a2' }, asAgent('a1'));
@@ -128,7 +139,7 @@ describe('a transfer that fails returns the caller to the agent', () => {
     const busy = await sipp({ scenario: 'agent-busy.xml', transport: 'udp', agent: 'a2' });
     await externalAgent(cc, 'a1', phoneUri('a1', first.port, 'udp'));
     await targetAgent(cc, 'a2', phoneUri('a2', busy.port, 'udp'));
-    const caller = await sipp({ scenario: 'caller-hung-up-on.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER });
+    const caller = await sipp({ scenario: 'caller-hung-up-on.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, earlyMedia: platform.callerEarlyMedia });
     const callId = await answeredBy(cc, 'a1');
 
     await cc.requestTransfer(callId, 'a1', { kind: 'agent', agentId: 'a2' }, asAgent('a1'));
@@ -157,7 +168,7 @@ describe('a transfer to another queue', () => {
     const second = await sipp({ scenario: 'agent-answers.xml', transport: 'udp', agent: 'a2' });
     await externalAgent(cc, 'a1', phoneUri('a1', first.port, 'udp'));
     await targetAgent(cc, 'a2', phoneUri('a2', second.port, 'udp'));
-    const caller = await sipp({ scenario: 'transfer-caller.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, fill: { MOVED_TO_ORIGIN: 'agent-phone-a2' } });
+    const caller = await sipp({ scenario: 'transfer-caller.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, fill: { MOVED_TO_ORIGIN: movedTo(platform, 'agent-phone-a2') }, earlyMedia: platform.callerEarlyMedia });
     const callId = await answeredBy(cc, 'a1');
 
     await cc.requestTransfer(callId, 'a1', { kind: 'queue', queueId: 'q2' }, asAgent('a1'));
@@ -196,7 +207,7 @@ describe('a transfer to an external number through the trunk', () => {
     const { cc, gateway } = platform;
     const first = await sipp({ scenario: 'agent-answers.xml', transport: 'udp', agent: 'a1' });
     await externalAgent(cc, 'a1', phoneUri('a1', first.port, 'udp'));
-    const caller = await sipp({ scenario: 'transfer-caller.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, fill: { MOVED_TO_ORIGIN: 'external-party' } });
+    const caller = await sipp({ scenario: 'transfer-caller.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, fill: { MOVED_TO_ORIGIN: movedTo(platform, 'external-party') }, earlyMedia: platform.callerEarlyMedia });
     const callId = await answeredBy(cc, 'a1');
 
     await cc.requestTransfer(callId, 'a1', { kind: 'external', number: '+3225557777' }, asAgent('a1'));
@@ -218,7 +229,7 @@ describe('a transfer to an external number through the trunk', () => {
     const { cc, gateway } = platform;
     const first = await sipp({ scenario: 'agent-answers.xml', transport: 'udp', agent: 'a1' });
     await externalAgent(cc, 'a1', phoneUri('a1', first.port, 'udp'));
-    const caller = await sipp({ scenario: 'caller-hung-up-on.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER });
+    const caller = await sipp({ scenario: 'caller-hung-up-on.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, earlyMedia: platform.callerEarlyMedia });
     const callId = await answeredBy(cc, 'a1');
 
     await cc.requestTransfer(callId, 'a1', { kind: 'external', number: '+3225557777' }, asAgent('a1'));
@@ -244,7 +255,7 @@ describe('a REFER from the agent phone', () => {
     const second = await sipp({ scenario: 'agent-answers.xml', transport: 'udp', agent: 'a2' });
     await externalAgent(cc, 'a1', phoneUri('a1', first.port, 'udp'));
     await targetAgent(cc, 'a2', phoneUri('a2', second.port, 'udp'));
-    const caller = await sipp({ scenario: 'transfer-caller.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, fill: { MOVED_TO_ORIGIN: 'agent-phone-a2' } });
+    const caller = await sipp({ scenario: 'transfer-caller.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, fill: { MOVED_TO_ORIGIN: movedTo(platform, 'agent-phone-a2') }, earlyMedia: platform.callerEarlyMedia });
     const callId = await answeredBy(cc, 'a1');
 
     expect(await first.exit, first.errors()).toBe(0);
@@ -264,7 +275,7 @@ describe('a REFER from the agent phone', () => {
     const { cc, gateway } = platform;
     const first = await sipp({ scenario: 'transfer-agent-refers.xml', transport: 'udp', agent: 'a1', fill: { REFER_TARGET: '+3225557777', EXPECTED_SIPFRAG: 'SIP/2.0 486' } });
     await externalAgent(cc, 'a1', phoneUri('a1', first.port, 'udp'));
-    const caller = await sipp({ scenario: 'caller-hung-up-on.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER });
+    const caller = await sipp({ scenario: 'caller-hung-up-on.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, earlyMedia: platform.callerEarlyMedia });
     const callId = await answeredBy(cc, 'a1');
 
     expect(await trunk.exit, trunk.errors()).toBe(0);
@@ -283,7 +294,7 @@ describe('a REFER from the agent phone', () => {
     const { cc, gateway } = platform;
     const first = await sipp({ scenario: 'transfer-agent-refer-refused.xml', transport: 'udp', agent: 'a1', fill: { REFER_TARGET: '9999', EXPECTED_STATUS: '404' } });
     await externalAgent(cc, 'a1', phoneUri('a1', first.port, 'udp'));
-    const caller = await sipp({ scenario: 'caller-hung-up-on.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER });
+    const caller = await sipp({ scenario: 'caller-hung-up-on.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, earlyMedia: platform.callerEarlyMedia });
 
     expect(await first.exit, first.errors()).toBe(0);
     expect(await caller.exit, caller.errors()).toBe(0);

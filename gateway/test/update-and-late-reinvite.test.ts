@@ -56,12 +56,13 @@ describe('hold and resume with UPDATE', () => {
   });
 
   test("the agent's phone holds and resumes with UPDATE: the caller is re-INVITEd (sendonly, then sendrecv) and its answers come back in the UPDATEs' 200s", async () => {
-    platform = await startPlatform();
+    // The hold test of the early-media-off path (each agent leg anchored on its own, no music).
+    platform = await startPlatform({ earlyMedia: false });
     const { cc, gateway } = platform;
     const phone = await sipp({ scenario: 'agent-holds-update.xml', transport: 'udp', agent: 'e1', fill: { HOLD_MS: '800' } });
     await externalAgent(cc, 'e1', phoneUri('e1', phone.port, 'udp'));
 
-    const caller = await sipp({ scenario: 'caller-held-by-agent.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, fill: { AGENT_SDP_ORIGIN: 'agent-phone-e1' } });
+    const caller = await sipp({ scenario: 'caller-held-by-agent.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, fill: { AGENT_SDP_ORIGIN: 'agent-phone-e1' }, earlyMedia: false });
     const log = await eventually(async () => {
       const events = await onlyCall(cc);
       expect(types(events)).toEqual(['CallReceived', 'CallQueued', 'CallOffered', 'CallAnswered', 'CallHeld', 'CallResumed']);
@@ -88,7 +89,11 @@ describe('re-INVITEs without SDP', () => {
       transport: 'udp',
       remotePort: gateway.udpPort,
       service: QUEUE_NUMBER,
-      fill: { AGENT_SDP_ORIGIN: 'browser-w1', FIRST_VERSION: '3', SECOND_VERSION: '4', HOLD_MS: '800' },
+      // With early media the caller's description is the 183's (the gateway's origin, version 1).
+      fill: platform.callerEarlyMedia
+        ? { AGENT_SDP_ORIGIN: 'cc-gateway', FIRST_VERSION: '2', SECOND_VERSION: '3', HOLD_MS: '800' }
+        : { AGENT_SDP_ORIGIN: 'browser-w1', FIRST_VERSION: '3', SECOND_VERSION: '4', HOLD_MS: '800' },
+      earlyMedia: platform.callerEarlyMedia,
     });
 
     expect(await caller.exit, caller.errors()).toBe(0);

@@ -7,14 +7,17 @@
  * registered contact rings every registration of its agent (sip/forked-leg.ts). A late offer
  * (no SDP) uses createUAC's 3PCC mode, and the trunk's digest login goes to trunk-bound legs only.
  */
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { CoreLogger } from '@cc/core';
 import { challenge, expectedResponse, NonceIssuer, parseAuthorization, responsesMatch } from '../registrar/digest.ts';
 import type { SipCredentials } from '../registrar/sip-credentials.ts';
+import { withNextVersion } from '../sip/description-version.ts';
 import { dtmfOf } from '../sip/dialog-requests.ts';
 import { type ForkBranch, ForkedLeg } from '../sip/forked-leg.ts';
 import { contactUris, parseContacts, parseUri, reasonPhrase, unquote, uriUser } from '../sip/message.ts';
 import type { TrunkAuthentication, TrunkLogin } from '../sip/trunk-authentication.ts';
 import {
+  CallerAnswerMissing,
   type DialOptions,
   type InboundCall,
   type InboundCallListener,
@@ -35,7 +38,15 @@ export interface DrachtioSignallingOptions {
   credentials?: SipCredentials;
   /** The trunk's digest login (SIP_TRUNK_USERNAME / SIP_TRUNK_PASSWORD), given to drachtio-srf for legs to the trunk only. */
   trunkAuthentication?: TrunkAuthentication | null;
+  /** How long a late-offer caller's ACK is awaited when drachtio-server does not end the call itself (ms). */
+  lateAnswerTimeoutMs?: number;
 }
+
+/**
+ * drachtio-server BYEs a 200 that is never ACKed (after Timer H, 32 s) and tells us with that BYE; this
+ * later fallback settles a late-offer caller's answer even if that BYE never reaches us.
+ */
+const LATE_ANSWER_TIMEOUT_MS = 40_000;
 
 /** drachtio-srf rejects with a SipError carrying the final status. */
 const statusOf = (error: unknown): number => {
@@ -48,21 +59,83 @@ const hangUp = (dialog: SrfDialog, logger: CoreLogger): void => {
   Promise.resolve(dialog.destroy()).catch((error: unknown) => logger.info({ callId: dialog.sip.callId, err: error instanceof Error ? error.message : String(error) }, 'BYE not sent'));
 };
 
-/** Wires a dialog's in-dialog events to a listener: 'modify' (re-INVITE) and 'info' (DTMF). */
+/** A refused re-offer's status for the response (a 3xx-6xx; anything else is 488). */
+const refusalStatus = (error: unknown): number => {
+  const status = error instanceof ReofferRefused ? error.status : 488;
+  return status >= 300 && status < 700 ? status : 488;
+};
+
+/**
+ * Wires a dialog's in-dialog events to a listener, as the embedded edge's DialogRequests does:
+ * 'modify' (re-INVITE; without SDP it asks for our offer, RFC 3261 14.2), 'update' (UPDATE,
+ * RFC 3311: with SDP an offer, without a refresh), 'info' (DTMF) and 'refer'. One incoming offer at
+ * a time: another meanwhile gets 491.
+ */
 const wireDialog = (dialog: SrfDialog, listener: () => InDialogListener | null, logger: CoreLogger): void => {
-  dialog.on('modify', (request, response) => {
-    const reoffered = listener()?.reoffered;
-    if (reoffered === undefined || request.body === '') {
+  let answering = false;
+  /** A re-INVITE without SDP got our offer: the next ACK carries the far end's answer. */
+  let awaitingAnswer = false;
+  /** An offer from the far end (re-INVITE or UPDATE) goes to the listener; its answer becomes our local SDP. */
+  const answerOffer = (method: string, request: SrfRequest, response: SrfResponse): void => {
+    const current = listener();
+    const reoffered = current?.reoffered;
+    if (reoffered === undefined) {
       response.send(488);
       return;
     }
-    reoffered.call(listener(), request.body).then(
-      (answer) => response.send(200, { body: answer, headers: { 'Content-Type': 'application/sdp' } }),
+    answering = true;
+    reoffered.call(current, request.body).then(
+      (answer) => {
+        answering = false;
+        // srf does not record what the application answered: kept for a later re-INVITE without SDP.
+        dialog.local.sdp = answer;
+        response.send(200, { body: answer, headers: { 'Content-Type': 'application/sdp' } });
+      },
       (error: unknown) => {
-        logger.info({ callId: dialog.sip.callId, status: error instanceof ReofferRefused ? error.status : 500 }, 're-INVITE refused');
-        response.send(error instanceof ReofferRefused ? error.status : 488);
+        answering = false;
+        logger.info({ callId: dialog.sip.callId, method, status: refusalStatus(error) }, 'in-dialog offer refused');
+        response.send(refusalStatus(error));
       },
     );
+  };
+  dialog.on('modify', (request, response) => {
+    if (answering || awaitingAnswer) {
+      response.send(491, { headers: { 'Retry-After': '1' } });
+      return;
+    }
+    if (request.body !== '') {
+      answerOffer('INVITE', request, response);
+      return;
+    }
+    // No SDP: our last description again, version bumped (RFC 3264 8); the answer comes in the ACK.
+    if (dialog.local.sdp === '') {
+      response.send(488);
+      return;
+    }
+    const offer = withNextVersion(dialog.local.sdp);
+    dialog.local.sdp = offer;
+    awaitingAnswer = true;
+    response.send(200, { body: offer, headers: { 'Content-Type': 'application/sdp' } });
+  });
+  dialog.on('ack', (ack) => {
+    if (!awaitingAnswer) return;
+    awaitingAnswer = false;
+    if (ack.body === '') {
+      logger.warn({ callId: dialog.sip.callId }, 're-INVITE without SDP: the ACK carried no answer to our offer; the media stays as it was');
+      return;
+    }
+    listener()?.reanswered?.(ack.body);
+  });
+  dialog.on('update', (request, response) => {
+    if (request.body === '') {
+      response.send(200);
+      return;
+    }
+    if (answering || awaitingAnswer) {
+      response.send(491, { headers: { 'Retry-After': '1' } });
+      return;
+    }
+    answerOffer('UPDATE', request, response);
   });
   dialog.on('info', (request, response) => {
     response.send(200);
@@ -149,14 +222,18 @@ class DrachtioInboundCall implements InboundCall {
   readonly #request: SrfRequest;
   readonly #response: SrfResponse;
   readonly #logger: CoreLogger;
+  readonly #lateAnswerTimeoutMs: number;
   #dialog: SrfDialog | null = null;
   #state: 'offered' | 'answering' | 'answered' | 'ended' = 'offered';
+  /** Late offer: our offer went in the 200 and the caller's answer is awaited in its ACK. */
+  #lateAnswer: { resolve(answer: string): void; reject(error: CallerAnswerMissing): void; timer: NodeJS.Timeout | null } | null = null;
 
-  constructor(srf: SrfLike, request: SrfRequest, response: SrfResponse, logger: CoreLogger) {
+  constructor(srf: SrfLike, request: SrfRequest, response: SrfResponse, logger: CoreLogger, lateAnswerTimeoutMs: number) {
     this.#srf = srf;
     this.#request = request;
     this.#response = response;
     this.#logger = logger;
+    this.#lateAnswerTimeoutMs = lateAnswerTimeoutMs;
     this.id = request.get('Call-ID') ?? '';
     this.dialled = uriUser(request.uri);
     const from = request.getParsedHeader('from');
@@ -212,15 +289,20 @@ class DrachtioInboundCall implements InboundCall {
           return;
         }
         this.#state = 'answered';
-        dialog.on('destroy', () => {
+        dialog.on('destroy', (request) => {
           if (this.#state === 'ended') return;
           this.#state = 'ended';
-          this.listener?.ended('hung-up');
+          // Still waiting for the late-offer ACK and drachtio-server BYEd on its own: the ACK never came.
+          const noAck = this.#lateAnswer !== null && request?.source === 'application';
+          this.#settleLateAnswer(new CallerAnswerMissing(noAck ? 'no-ack' : 'ended'));
+          this.listener?.ended(noAck ? 'no-ack' : 'hung-up');
         });
+        if (this.#lateAnswer !== null) this.#awaitLateAnswer(dialog);
         wireDialog(dialog, () => this.listener, this.#logger);
       },
       (error: unknown) => {
         this.#logger.warn({ callId: this.id, status: statusOf(error) }, 'answering the caller failed');
+        this.#settleLateAnswer(new CallerAnswerMissing('ended'));
         if (this.#state === 'ended') return;
         this.#state = 'ended';
         this.listener?.ended('failed');
@@ -228,10 +310,55 @@ class DrachtioInboundCall implements InboundCall {
     );
   }
 
+  answerWithOffer(sdp: string): Promise<string> {
+    if (this.#state !== 'offered') return Promise.reject(new CallerAnswerMissing('ended'));
+    const answered = new Promise<string>((resolve, reject) => {
+      this.#lateAnswer = { resolve, reject, timer: null };
+    });
+    this.answer(sdp);
+    return answered;
+  }
+
+  /**
+   * Late offer (RFC 3261 13.2.2.4): the caller's answer is in the ACK of our 200, which srf hands to
+   * the dialog's 'ack' event. No ACK: drachtio-server BYEs the call (see the 'destroy' listener); the
+   * timer is the fallback when that BYE never reaches us.
+   */
+  #awaitLateAnswer(dialog: SrfDialog): void {
+    const waiting = this.#lateAnswer;
+    if (waiting === null) return;
+    let acked = false;
+    dialog.on('ack', (ack) => {
+      // Only the first ACK is the 200's; later ones close re-INVITEs (wireDialog).
+      if (acked) return;
+      acked = true;
+      this.#settleLateAnswer(ack.body === '' ? new CallerAnswerMissing('no-sdp') : ack.body);
+    });
+    waiting.timer = setTimeout(() => {
+      if (this.#lateAnswer !== waiting || this.#state === 'ended') return;
+      this.#logger.warn({ callId: this.id }, 'caller never acknowledged our late-offer 200: hanging up');
+      this.#state = 'ended';
+      this.#settleLateAnswer(new CallerAnswerMissing('no-ack'));
+      hangUp(dialog, this.#logger);
+      this.listener?.ended('no-ack');
+    }, this.#lateAnswerTimeoutMs);
+  }
+
+  /** Ends the wait for a late-offer answer: with the caller's SDP, or with why it did not come. */
+  #settleLateAnswer(outcome: string | CallerAnswerMissing): void {
+    const waiting = this.#lateAnswer;
+    this.#lateAnswer = null;
+    if (waiting === null) return;
+    if (waiting.timer !== null) clearTimeout(waiting.timer);
+    if (typeof outcome === 'string') waiting.resolve(outcome);
+    else waiting.reject(outcome);
+  }
+
   end(status = 480, reason?: string): void {
     if (this.#state === 'offered') this.reject(status, reason);
     else if (this.#state !== 'ended') {
       this.#state = 'ended';
+      this.#settleLateAnswer(new CallerAnswerMissing('ended'));
       if (this.#dialog !== null) hangUp(this.#dialog, this.#logger);
     }
   }
@@ -250,6 +377,13 @@ interface OutboundLegSetup {
   logger: CoreLogger;
   /** The trunk's login when `target` is the trunk: drachtio-srf answers its 401/407 with it, once. */
   login: TrunkLogin | null;
+  /**
+   * The forks of one agent leg share a Call-ID and From tag, as a forking proxy sends them (RFC 3261
+   * 16.6), so a phone holding two of the agent's registrations sees one call (482 Loop Detected for
+   * the second) instead of ringing twice. drachtio-server takes both from the request's headers
+   * (sip-dialog-controller.cpp doSendRequestOutsideDialog: "client-specified call-id", and the From's tag is kept).
+   */
+  dialog: { callId: string; fromTag: string } | null;
 }
 
 class DrachtioOutboundLeg implements ForkBranch {
@@ -279,7 +413,9 @@ class DrachtioOutboundLeg implements ForkBranch {
     const { srf, target, options, listener, login } = this.#setup;
     const name = options.callerDisplayName === null ? '' : `"${options.callerDisplayName.replace(/["\\]/g, '')}" `;
     // A fresh headers object per INVITE: drachtio-srf writes into it (CSeq, From) when it answers a challenge.
-    const headers: Record<string, string> = { From: `${name}<sip:${options.callerUser ?? 'anonymous'}@localhost>` };
+    const shared = this.#setup.dialog;
+    const headers: Record<string, string> = { From: `${name}<sip:${options.callerUser ?? 'anonymous'}@localhost>${shared === null ? '' : `;tag=${shared.fromTag}`}` };
+    if (shared !== null) headers['Call-ID'] = shared.callId;
     for (const [header, value] of options.headers ?? []) headers[header] = value;
     const uacOptions: SrfUacOptions = { headers };
     if (options.offer !== null) uacOptions.localSdp = options.offer;
@@ -418,6 +554,7 @@ export class DrachtioSignalling implements SignallingPort {
   readonly #nonces = new NonceIssuer();
   readonly #bindings = new DrachtioBindings();
   readonly #legs = new Set<OutboundLeg>();
+  readonly #lateAnswerTimeoutMs: number;
   #handler: ((call: InboundCall) => InboundCallListener) | null = null;
 
   constructor(options: DrachtioSignallingOptions) {
@@ -425,6 +562,12 @@ export class DrachtioSignalling implements SignallingPort {
     this.#logger = options.logger;
     this.#credentials = options.credentials ?? null;
     this.#trunk = options.trunkAuthentication ?? null;
+    this.#lateAnswerTimeoutMs = options.lateAnswerTimeoutMs ?? LATE_ANSWER_TIMEOUT_MS;
+    // Logout: the session's registrations end now rather than at their expiry (as in the embedded registrar).
+    this.#credentials?.onRevoked((sessionId) => {
+      const removed = this.#bindings.revokeSession(sessionId);
+      if (removed > 0) this.#logger.info({ sessionId, removed }, 'session revoked: its registrations ended');
+    });
     this.#srf.invite((request, response) => this.#invite(request, response));
     this.#srf.register((request, response) => {
       this.#register(request, response).catch((error: unknown) => {
@@ -469,11 +612,13 @@ export class DrachtioSignalling implements SignallingPort {
         listener.ended(why);
       },
     };
-    const branchFor = (contact: string, branchListener: OutboundLegListener): DrachtioOutboundLeg =>
-      new DrachtioOutboundLeg({ srf: this.#srf, target: contact, options, listener: branchListener, logger: this.#logger, login: this.#trunk?.loginFor(contact) ?? null });
     const forks = this.#forkTargets(target);
+    // One Call-ID and From tag for every fork of the leg; a single leg lets drachtio-server choose them.
+    const dialog = forks.length > 1 ? { callId: randomUUID(), fromTag: randomBytes(8).toString('hex') } : null;
+    const branchFor = (contact: string, branchListener: OutboundLegListener): DrachtioOutboundLeg =>
+      new DrachtioOutboundLeg({ srf: this.#srf, target: contact, options, listener: branchListener, logger: this.#logger, login: this.#trunk?.loginFor(contact) ?? null, dialog });
     if (forks.length > 1) this.#logger.info({ target, registrations: forks.length }, 'ringing every registration of the agent');
-    // Several createUACs, one per registration (each its own Call-ID): the first 2xx wins, the rest are CANCELled.
+    // Several createUACs, one per registration (sharing one Call-ID): the first 2xx wins, the rest are CANCELled.
     const leg: OutboundLeg & { start(): void } = forks.length > 1 ? new ForkedLeg(forks, branchFor, tracked) : branchFor(target, tracked);
     this.#legs.add(leg);
     leg.start();
@@ -502,7 +647,7 @@ export class DrachtioSignalling implements SignallingPort {
   }
 
   #invite(request: SrfRequest, response: SrfResponse): void {
-    const call = new DrachtioInboundCall(this.#srf, request, response, this.#logger);
+    const call = new DrachtioInboundCall(this.#srf, request, response, this.#logger, this.#lateAnswerTimeoutMs);
     if (this.#handler === null) {
       call.reject(503);
       return;
@@ -542,7 +687,7 @@ export class DrachtioSignalling implements SignallingPort {
     for (const entry of contacts) {
       const asked = Number(entry.params.expires ?? headerExpires ?? 600);
       const expires = Number.isFinite(asked) && asked > 0 ? Math.min(Math.floor(asked), 3600) : 0;
-      this.#bindings.bind(issued.agentId, entry.uri, expires, entry.params['+sip.instance']);
+      this.#bindings.bind(issued.agentId, entry.uri, expires, entry.params['+sip.instance'], issued.sessionId);
     }
     // The 200 lists every live binding of the agent (RFC 3261 10.3 step 8).
     const now = Date.now();

@@ -9,6 +9,11 @@ export interface SrfRequest {
   source_address: string;
   source_port: number;
   protocol: string;
+  /**
+   * Who sent it: 'network', or 'application' for a request drachtio-server made itself (its BYE after
+   * a 200 that was never ACKed, drachtio-agent.js "unsolicited request sent from application").
+   */
+  source?: string;
   get(header: string): string | undefined;
   getParsedHeader(header: 'from' | 'to'): { name?: string; uri: string; params?: Record<string, string> };
   on(event: 'cancel', listener: () => void): void;
@@ -30,7 +35,10 @@ export interface SrfDialog {
   modify(sdp: string): Promise<string | undefined>;
   request(options: { method: string; headers?: Record<string, string>; body?: string }): Promise<unknown>;
   on(event: 'destroy', listener: (request?: SrfRequest) => void): void;
-  on(event: 'modify' | 'info' | 'refer', listener: (request: SrfRequest, response: SrfResponse) => void): void;
+  /** Every ACK in the dialog (dialog.js: remote.sdp already holds an ACK's SDP when it is emitted). */
+  on(event: 'ack', listener: (request: SrfRequest) => void): void;
+  /** 'update': UPDATE (RFC 3311); without a listener dialog.js answers 200 with the old local SDP. */
+  on(event: 'modify' | 'info' | 'refer' | 'update', listener: (request: SrfRequest, response: SrfResponse) => void): void;
 }
 
 /**

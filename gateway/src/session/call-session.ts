@@ -25,6 +25,7 @@ import type { DigitReports } from '../media/dtmf-events.ts';
 import { mediaFileFor, type ToneFiles } from '../media/tone-files.ts';
 import { AgentDirectory } from './agent-directory.ts';
 import { CallTransfers, ringingOfferIds, type TransferSettings } from './call-transfer.ts';
+import { ConsultationAudio } from './consultation-audio.ts';
 import { QueueDirectory } from './queue-directory.ts';
 import { visitorContactOf } from './visitor-contact.ts';
 import type { CallRecorder, RecordingInProgress } from '../recording/call-recorder.ts';
@@ -51,13 +52,16 @@ export interface SessionDependencies {
   finished(session: CallSession): void;
 }
 
-type AgentLegState = 'ringing' | 'answering' | 'connected' | 'ended';
+/** 'consulting': a consulted colleague's phone answered; it waits for the transfer to complete (the caller is on hold). */
+type AgentLegState = 'ringing' | 'answering' | 'consulting' | 'connected' | 'ended';
 
 interface AgentLeg {
   offerId: string;
   agentId: string;
   leg: OutboundLeg | null;
   state: AgentLegState;
+  /** A consulted colleague's answer, as the caller is to get it once the transfer completes. */
+  callerAnswer?: string;
 }
 
 const E164 = /^\+[1-9]\d{1,14}$/;
@@ -88,6 +92,8 @@ export class CallSession {
   #musicOnHold: string | null = null;
   readonly #media: CallMedia;
   readonly #transfers: CallTransfers;
+  /** The consulting and consulted agents talking to each other (consultation-audio.ts). */
+  readonly #consultation: ConsultationAudio;
   /** The call's recording, from its first connection; null when it is not recorded. */
   #recording: Promise<RecordingInProgress | null> | null = null;
 
@@ -114,6 +120,11 @@ export class CallSession {
         stopPlayingToCaller: () => this.#media.stopPlaying('caller'),
       },
     );
+    this.#consultation = new ConsultationAudio({
+      callId,
+      logger: deps.logger,
+      offerToCaller: (legId, offer) => this.#media.reoffer(legId, 'agent', offer, (relayed) => caller.reoffer(relayed)),
+    });
   }
 
   /** Runs a step after the ones before it; a failing step is logged and the session goes on. */
@@ -134,7 +145,7 @@ export class CallSession {
       const visitor = caller.source.transport === 'ws' ? visitorContactOf(caller.visitorContact) : null;
       if (visitor?.ignored != null) this.#deps.logger.info({ callId: this.callId, why: visitor.ignored }, "visitor's contact ignored");
       try {
-        await this.#deps.cc.receiveCall(
+        const { result } = await this.#deps.cc.receiveCall(
           {
             callId: this.callId,
             organisationId: this.organisationId,
@@ -150,7 +161,8 @@ export class CallSession {
           this.#context,
         );
         this.#received = true;
-        await this.#earlyMedia(queueId);
+        // Only a queued call waits: a rejected one (queue closed) gets its final response, no 183 first.
+        if (result.events.some((event) => event.type === 'CallQueued')) await this.#earlyMedia(queueId);
       } catch (error) {
         if (isDomainError(error) && error.code === 'QueueNotFound') caller.reject(404, 'queue not found');
         else {
@@ -271,6 +283,7 @@ export class CallSession {
       // The core folds each event into its cache before telling listeners: read the store only when that cache lags this event.
       const cached = this.#deps.cc.states.calls.peek(event.streamId);
       const { state } = cached !== undefined && cached.revision !== null && cached.revision >= event.revision ? cached : await this.#deps.cc.states.calls.load(streams.call(this.callId));
+      if (event.type === 'CallTransferAccepted') await this.#consultedTakesOver((event.data as { toAgentId: string }).toAgentId);
       await this.#transfers.observe(event, state);
       // The recording covers the call up to a transfer: it stops once the call leaves the agent.
       if (event.type === 'CallTransferAccepted' || event.type === 'CallTransferredToQueue' || event.type === 'CallTransferredExternally') void this.#recording?.then((recording) => recording?.stop());
@@ -447,13 +460,22 @@ export class CallSession {
       return;
     }
     entry.state = 'answering';
+    let answered: 'connected' | 'consulting';
     try {
-      await this.#transfers.answer(entry.offerId, entry.agentId, this.#agentContext(entry.agentId));
+      answered = await this.#transfers.answer(entry.offerId, entry.agentId, this.#agentContext(entry.agentId));
     } catch (error) {
       if (!isDomainError(error)) throw error;
       // The offer ended meanwhile (timed out, answered elsewhere, caller gone): this 200 lost.
       this.#deps.logger.info({ callId: this.callId, agentId: entry.agentId, code: error.code }, 'agent answered too late: hung up');
       this.#endLeg(entry);
+      return;
+    }
+    if (answered === 'consulting') {
+      // The caller stays on hold with its music; its move to this phone waits for the completed transfer.
+      entry.state = 'consulting';
+      entry.callerAnswer = callerAnswer;
+      const first = this.#connected();
+      if (first !== undefined) await this.#consultation.connect(first, entry);
       return;
     }
     entry.state = 'connected';
@@ -500,12 +522,20 @@ export class CallSession {
     }
     const callerOffer = await this.#media.offerFromAgent(entry.offerId, agentKind, agentOffer);
     entry.state = 'answering';
+    let answered: 'connected' | 'consulting';
     try {
-      await this.#transfers.answer(entry.offerId, entry.agentId, this.#agentContext(entry.agentId));
+      answered = await this.#transfers.answer(entry.offerId, entry.agentId, this.#agentContext(entry.agentId));
     } catch (error) {
       if (!isDomainError(error)) throw error;
       this.#deps.logger.info({ callId: this.callId, agentId: entry.agentId, code: error.code }, 'agent answered too late: hung up');
       refuse('answered too late');
+      return;
+    }
+    if (answered === 'consulting') {
+      // The phone's offer needs the caller's answer now, but the caller is on hold until the transfer completes: not carried.
+      this.#deps.logger.warn({ callId: this.callId, agentId: entry.agentId }, 'consultation with a late-offer caller is not supported: consultation ended');
+      refuse('consultation of a late-offer call');
+      await this.#tolerate(this.#deps.cc.hangUp(this.callId, 'agent', entry.agentId, 'consultation not supported for this call', this.#agentContext(entry.agentId)));
       return;
     }
     entry.state = 'connected';
@@ -603,13 +633,36 @@ export class CallSession {
 
   async #agentHungUp(entry: AgentLeg, why: LegEnd): Promise<void> {
     const wasConnected = entry.state === 'connected';
+    const wasConsulting = entry.state === 'consulting';
     entry.state = 'ended';
+    if (wasConsulting) this.#consultationLegGone(entry);
+    // A consulted colleague who hangs up ends the consultation only: the caller stays with the first agent.
+    if (wasConsulting) await this.#tolerate(this.#deps.cc.hangUp(this.callId, 'agent', entry.agentId, 'consulted agent hung up', this.#agentContext(entry.agentId)));
     if (!wasConnected) return;
     await this.#tolerate(this.#deps.cc.hangUp(this.callId, 'agent', entry.agentId, why === 'hung-up' ? 'agent hung up' : 'agent leg lost', this.#agentContext(entry.agentId)));
   }
 
   async #decline(agentId: string): Promise<void> {
     await this.#tolerate(this.#transfers.decline(agentId, this.#agentContext(agentId)));
+  }
+
+  /**
+   * A completed consultation: the consulted colleague's phone, answered already, now gets the caller
+   * (a re-INVITE with that phone's answer, as for a blind transfer); the first agent's leg ends in #reconcile.
+   */
+  async #consultedTakesOver(agentId: string): Promise<void> {
+    const entry = [...this.#legs.values()].find((leg) => leg.state === 'consulting' && leg.agentId === agentId);
+    if (entry?.callerAnswer === undefined) return;
+    entry.state = 'connected';
+    await this.#media.stopPlaying('caller');
+    // Talking to the first agent: the colleague's phone offers anew, towards the caller.
+    if (await this.#consultation.handOver(entry)) return;
+    await this.#transfers.bridgeCaller(entry.callerAnswer);
+  }
+
+  /** A consulted colleague's leg ended without a transfer: the first agent, if moved to it, goes back to the caller. */
+  #consultationLegGone(entry: AgentLeg): void {
+    this.step(() => this.#consultation.returnFirst(entry.offerId, this.#connected()));
   }
 
   /** Ends what the call's state no longer implies. */
@@ -646,6 +699,7 @@ export class CallSession {
 
   #endLeg(entry: AgentLeg): void {
     if (entry.state === 'ended') return;
+    if (entry.state === 'consulting') this.#consultationLegGone(entry);
     entry.state = 'ended';
     entry.leg?.end();
     this.#media.endLeg(entry.offerId);

@@ -141,12 +141,19 @@ export class CallTransfers {
     return this.#external === null || this.#external.state === 'ended';
   }
 
-  /** A phone answered offer `offerId`: AcceptTransfer when it is the call's transfer offer, else AnswerCall. */
-  async answer(offerId: string, agentId: string, context: CommandContext): Promise<void> {
+  /**
+   * A phone answered offer `offerId`: AcceptTransfer when it is the call's transfer offer, else
+   * AnswerCall. 'consulting': it answered a consultation, so the caller is not moved (yet).
+   */
+  async answer(offerId: string, agentId: string, context: CommandContext): Promise<'connected' | 'consulting'> {
     const { cc } = this.#deps;
     const call = await this.#call();
-    if (call.transfer?.offer?.offerId === offerId) await cc.acceptTransfer(this.#session.callId, agentId, context);
-    else await cc.execute('call', this.#session.callId, { type: 'AnswerCall', data: { agentId, at: cc.now() } }, context);
+    if (call.transfer?.offer?.offerId === offerId) {
+      await cc.acceptTransfer(this.#session.callId, agentId, context);
+      return call.transfer.consultation === undefined ? 'connected' : 'consulting';
+    }
+    await cc.execute('call', this.#session.callId, { type: 'AnswerCall', data: { agentId, at: cc.now() } }, context);
+    return 'connected';
   }
 
   /** A phone refused (or could not be rung for) its offer: RejectTransfer for a transfer offer, else DeclineOffer. */
@@ -196,6 +203,12 @@ export class CallTransfers {
     const event = recorded as unknown as RecordedEvent & DomainEvent;
     if (event.type === 'CallTransferRequested' && event.data.target.kind === 'external' && call.transfer?.transferId === event.data.transferId) {
       if (this.#external?.transferId !== event.data.transferId) await this.#dialExternal(event.data.transferId, event.data.target.number);
+    }
+    if (event.type === 'ConsultationStarted' && event.data.target.kind === 'external' && call.transfer?.transferId === event.data.consultId) {
+      // Not carried yet: the edge does not dial a consultation leg for a number. Ended at once, so the agent gets the caller back.
+      this.#deps.logger.warn({ callId: this.#session.callId, consultId: event.data.consultId }, 'consulting an external number is not supported by the SIP edge: consultation failed');
+      const command = { type: 'EndConsultation', data: { consultId: event.data.consultId, reason: 'failed', at: this.#deps.cc.now() } } as const;
+      await this.#tolerate(this.#deps.cc.execute('call', this.#session.callId, command, this.#session.context));
     }
     if (event.type === 'CallTransferRejected') this.#finishRefer(event.data.transferId, ...(REJECTION_STATUS[event.data.reason] ?? [480, 'Temporarily Unavailable']));
     if (event.type === 'CallTransferFailed') this.#finishRefer(event.data.transferId, this.#failures.get(event.data.transferId) ?? 480, 'Transfer Failed');
@@ -266,7 +279,8 @@ export class CallTransfers {
     const tones = this.#deps.tones;
     if (tones === null || !this.#callerAnswered || this.#session.caller.ended) return;
     let wanted: string | null = null;
-    if (call.transfer !== null && call.status === 'connected') wanted = tones.ringback;
+    // A consultation keeps the caller on hold: the session plays music on hold, not ringback.
+    if (call.transfer !== null && call.transfer.consultation === undefined && call.status === 'connected') wanted = tones.ringback;
     else if ((call.status === 'waiting' || call.status === 'ringing') && call.queueId !== null) {
       const { state: queue } = await this.#deps.cc.states.queues.load(streams.queue(call.queueId));
       const announcement = queue.settings?.announcement ?? null;

@@ -166,6 +166,12 @@ export interface OutboundLeg {
   end(): void;
   /** Once answered: send a new offer (re-INVITE); resolves with the phone's answer. */
   reoffer(sdp: string): Promise<string>;
+  /**
+   * Once answered: a re-INVITE without SDP (RFC 3261 14.2), so the phone offers; `answer` turns
+   * that offer into the answer sent in the ACK. Resolves once acknowledged; rejects with
+   * ReofferRefused (or `answer`'s error, the ACK then going without a body). Absent: the port cannot.
+   */
+  requestOffer?(answer: (offer: string) => Promise<string>): Promise<void>;
   readonly ended: boolean;
 }
 

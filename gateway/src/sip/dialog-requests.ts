@@ -24,6 +24,11 @@ export interface DialogSide {
   remoteTarget(): string;
   /** The next CSeq number of a request we send. */
   nextCSeq(): number;
+  /**
+   * A target refresh (RFC 3261 12.2.1.2 / 12.2.2): an accepted re-INVITE or UPDATE from the far end,
+   * or a 2xx to our re-INVITE, carried this Contact; later requests in the dialog go to it.
+   */
+  refreshTarget?(contact: string): void;
 }
 
 /** Digits in an INFO body: `Signal=5` (application/dtmf-relay) or the bare digit (application/dtmf). */
@@ -70,8 +75,10 @@ export class DialogRequests {
         response: (response) => {
           if (response.status < 200) return;
           if (response.status < 300) {
+            // The first 2xx refreshes the target, so its ACK already goes to a new Contact (RFC 3261 12.2.1.2).
+            if (!settled) this.#refreshTarget(response.headers.contact);
             // Every 2xx (retransmissions too) is ACKed: the ACK of a 2xx is the dialog's, not the transaction's.
-            side.layer.sendStateless({ method: 'ACK', uri: target, headers: [...side.headers(), ['CSeq', `${seq} ACK`], ['Max-Forwards', '70']] }, side.flow);
+            side.layer.sendStateless({ method: 'ACK', uri: side.remoteTarget(), headers: [...side.headers(), ['CSeq', `${seq} ACK`], ['Max-Forwards', '70']] }, side.flow);
           }
           if (settled) return;
           settled = true;
@@ -89,6 +96,75 @@ export class DialogRequests {
           this.#outgoing = false;
           reject(new ReofferRefused(status));
         },
+      });
+    });
+  }
+
+  /**
+   * Sends a re-INVITE without SDP (RFC 3261 14.2: asks the far end for an offer); the 2xx's offer
+   * goes to `answer`, whose result is sent in the ACK. Resolves once that ACK is sent. An answer
+   * that fails is still ACKed (without a body: the dialog must be confirmed) and rejects.
+   */
+  requestOffer(answer: (offer: string) => Promise<string>): Promise<void> {
+    if (this.#outgoing) return Promise.reject(new ReofferRefused(491, 'a re-offer is already pending on this leg'));
+    this.#outgoing = true;
+    const side = this.#side;
+    const seq = side.nextCSeq();
+    const headers: OutgoingHeaders = [...side.headers(), ['CSeq', `${seq} INVITE`], ['Contact', side.contact], ['Max-Forwards', '70']];
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      /** The ACK, once the answer is known: every 2xx retransmission gets it again. */
+      let ackBody: string | null = null;
+      let answering = false;
+      const sendAck = (): void => {
+        const body = ackBody ?? '';
+        const ackHeaders: OutgoingHeaders = [...side.headers(), ['CSeq', `${seq} ACK`], ['Max-Forwards', '70']];
+        if (body !== '') ackHeaders.push(['Content-Type', 'application/sdp']);
+        side.layer.sendStateless({ method: 'ACK', uri: side.remoteTarget(), headers: ackHeaders, ...(body === '' ? {} : { body }) }, side.flow);
+      };
+      const finish = (error: Error | null): void => {
+        if (settled) return;
+        settled = true;
+        this.#outgoing = false;
+        if (error === null) resolve();
+        else reject(error);
+      };
+      side.layer.send({ method: 'INVITE', uri: side.remoteTarget(), headers }, side.flow, {
+        response: (response) => {
+          if (response.status < 200) return;
+          if (response.status >= 300) {
+            finish(new ReofferRefused(response.status));
+            return;
+          }
+          // A retransmitted 2xx while the answer is being made is absorbed: its ACK must carry the answer.
+          if (answering) return;
+          if (ackBody !== null || settled) {
+            sendAck();
+            return;
+          }
+          this.#refreshTarget(response.headers.contact);
+          if (response.body === '') {
+            sendAck();
+            finish(new ReofferRefused(488, 'the 2xx to our re-INVITE without SDP carried no offer'));
+            return;
+          }
+          answering = true;
+          answer(response.body).then(
+            (sdp) => {
+              answering = false;
+              ackBody = sdp;
+              this.localDescription = sdp;
+              sendAck();
+              finish(null);
+            },
+            (error: unknown) => {
+              answering = false;
+              sendAck();
+              finish(error instanceof Error ? error : new Error(String(error)));
+            },
+          );
+        },
+        failed: (status) => finish(new ReofferRefused(status)),
       });
     });
   }
@@ -141,6 +217,7 @@ export class DialogRequests {
   #update(request: SipRequest, transaction: ServerTransaction, listener: InDialogListener | null): void {
     const side = this.#side;
     if (request.body === '') {
+      this.#refreshTarget(request.headers.contact);
       transaction.respond(200, { headers: [['Contact', side.contact]] });
       return;
     }
@@ -158,6 +235,7 @@ export class DialogRequests {
       (answer) => {
         this.#updating = false;
         this.localDescription = answer;
+        this.#refreshTarget(request.headers.contact);
         transaction.respond(200, { headers: [['Contact', side.contact], ['Content-Type', 'application/sdp']], body: answer });
       },
       (error: unknown) => {
@@ -184,7 +262,14 @@ export class DialogRequests {
       side.logger.warn({ callId: request.callId }, 'our offer to a re-INVITE without SDP was never acknowledged');
       if (this.#incoming?.transaction === transaction) this.#incoming = null;
     };
+    this.#refreshTarget(request.headers.contact);
     transaction.respond(200, { headers: [['Contact', side.contact], ['Content-Type', 'application/sdp']], body: offer });
+  }
+
+  /** The far end's new Contact, from a request or 2xx that refreshes the target; none: the target stays. */
+  #refreshTarget(contact: string | undefined): void {
+    const target = contactUris(contact ?? '')[0];
+    if (target !== undefined) this.#side.refreshTarget?.(target);
   }
 
   /**
@@ -271,6 +356,7 @@ export class DialogRequests {
     reoffered.call(listener, request.body).then(
       (answer) => {
         this.localDescription = answer;
+        this.#refreshTarget(request.headers.contact);
         transaction.respond(200, { headers: [['Contact', side.contact], ['Content-Type', 'application/sdp']], body: answer });
         // Over reliable transports the layer keeps no 2xx timer state worth waiting on.
       },

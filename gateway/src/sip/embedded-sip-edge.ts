@@ -308,10 +308,14 @@ class InboundSipCall implements InboundCall, DialogLeg {
   readonly #requests: DialogRequests;
   /** The INVITE's Record-Route, as received (RFC 3261 12.1.1). */
   readonly #routes: RouteSet;
-  /** Where in-dialog requests go: the first route's address, else back over the INVITE's flow. */
-  readonly #dialogFlow: Flow;
+  /** Where in-dialog requests go: the first route's address, else back over the INVITE's flow (or the refreshed target's). */
+  #dialogFlow: Flow;
+  /** The caller's Contact from a target refresh (its re-INVITE or UPDATE, our re-INVITE's 2xx); null: the INVITE's. */
+  #refreshedTarget: string | null = null;
   /** Late offer: our offer went in the 200 and the caller's answer is awaited in its ACK. */
   #lateAnswer: { resolve(answer: string): void; reject(error: CallerAnswerMissing): void } | null = null;
+  /** Ended while the 200 awaited its ACK: the BYE goes once the ACK comes (RFC 3261 section 15). */
+  #byeOnAck = false;
 
   constructor(edge: EmbeddedSipEdge, request: SipRequest, transaction: ServerTransaction) {
     this.#edge = edge;
@@ -331,14 +335,22 @@ class InboundSipCall implements InboundCall, DialogLeg {
     this.#remoteTag = request.from.params.tag ?? '';
     this.#routes = RouteSet.ofRequest(request.headers);
     this.#dialogFlow = edge.dialogFlow(this.#routes.request(this.#remoteTarget).nextHop, transaction.flow);
+    const dialogFlow = (): Flow => this.#dialogFlow;
     this.#requests = new DialogRequests({
       layer: edge.layer,
       logger: edge.logger,
-      flow: this.#dialogFlow,
+      // Read per request: a target refresh may move the next hop.
+      get flow(): Flow {
+        return dialogFlow();
+      },
       contact: edge.contact(transaction.flow.transport),
       headers: () => this.#dialogHeaders(),
       remoteTarget: () => this.#routes.request(this.#remoteTarget).uri,
       nextCSeq: () => ++this.#localCSeq,
+      refreshTarget: (contact) => {
+        this.#refreshedTarget = contact;
+        this.#dialogFlow = edge.dialogFlow(this.#routes.request(contact).nextHop, transaction.flow);
+      },
     });
   }
 
@@ -365,14 +377,14 @@ class InboundSipCall implements InboundCall, DialogLeg {
     ];
   }
 
-  /** The caller's Contact (the dialog's remote target). */
+  /** The caller's Contact (the dialog's remote target), as last refreshed. */
   get #remoteTarget(): string {
     const request = this.#invite.request;
-    return firstContactUri(request) ?? request.from.uri;
+    return this.#refreshedTarget ?? firstContactUri(request) ?? request.from.uri;
   }
 
   get ended(): boolean {
-    return this.#state === 'ended';
+    return this.#state === 'ended' || this.#byeOnAck;
   }
 
   ring(): void {
@@ -415,7 +427,7 @@ class InboundSipCall implements InboundCall, DialogLeg {
       this.#settleLateAnswer(new CallerAnswerMissing('no-ack'));
       this.#bye();
       this.#finish();
-      this.listener?.ended('no-ack');
+      if (!this.#byeOnAck) this.listener?.ended('no-ack');
     };
     this.#requests.localDescription = sdp;
     this.#invite.respond(200, {
@@ -449,7 +461,9 @@ class InboundSipCall implements InboundCall, DialogLeg {
 
   end(status = 480, reason?: string): void {
     if (this.#state === 'offered') this.reject(status, reason);
-    else if (this.#state === 'answered' || this.#state === 'confirmed') {
+    // Not yet ACKed: a BYE now would cross the 200's retransmissions, and the late ACK would find no dialog.
+    else if (this.#state === 'answered') this.#byeOnAck = true;
+    else if (this.#state === 'confirmed') {
       this.#bye();
       this.#finish();
     }
@@ -468,6 +482,10 @@ class InboundSipCall implements InboundCall, DialogLeg {
       this.#invite.acknowledged();
       // Late offer: the ACK carries the caller's answer (RFC 3261 13.2.2.4).
       this.#settleLateAnswer(request.body === '' ? new CallerAnswerMissing('no-sdp') : request.body);
+      if (this.#byeOnAck) {
+        this.#bye();
+        this.#finish();
+      }
       return;
     }
     this.#requests.acknowledged(request);
@@ -565,6 +583,10 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
             headers: () => this.#dialogHeaders(),
             remoteTarget: () => this.#routes.request(this.#remoteTarget).uri,
             nextCSeq: () => ++this.#localCSeq,
+            refreshTarget: (contact) => {
+              this.#remoteTarget = contact;
+              this.#dialogFlow = this.#edge.dialogFlow(this.#routes.request(contact).nextHop, flow);
+            },
           });
     if (this.#requests !== null) this.#requests.localDescription = options.offer;
   }
@@ -572,6 +594,11 @@ class OutboundSipLeg implements OutboundLeg, DialogLeg {
   reoffer(sdp: string): Promise<string> {
     if (this.#state !== 'confirmed' || this.#requests === null) return Promise.reject(new ReofferRefused(481, 'the agent leg is not established'));
     return this.#requests.reoffer(sdp);
+  }
+
+  requestOffer(answer: (offer: string) => Promise<string>): Promise<void> {
+    if (this.#state !== 'confirmed' || this.#requests === null) return Promise.reject(new ReofferRefused(481, 'the agent leg is not established'));
+    return this.#requests.requestOffer(answer);
   }
 
   /**

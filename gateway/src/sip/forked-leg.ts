@@ -22,6 +22,8 @@ export interface ForkBranch {
   /** CANCEL while ringing (with `reason` as the Reason header, when given), BYE once answered. */
   end(reason?: string): void;
   reoffer(sdp: string): Promise<string>;
+  /** A re-INVITE without SDP (see OutboundLeg); absent when the branch's signalling cannot send one. */
+  requestOffer?(answer: (offer: string) => Promise<string>): Promise<void>;
 }
 
 /** Makes the branch to one contact, reporting to `listener`. */
@@ -100,6 +102,13 @@ export class ForkedLeg implements OutboundLeg {
     const winner = this.#winner;
     if (this.#state !== 'answered' || winner === null) return Promise.reject(new ReofferRefused(481, 'the agent leg is not established'));
     return winner.branch.reoffer(sdp);
+  }
+
+  requestOffer(answer: (offer: string) => Promise<string>): Promise<void> {
+    const winner = this.#winner;
+    if (this.#state !== 'answered' || winner === null) return Promise.reject(new ReofferRefused(481, 'the agent leg is not established'));
+    if (winner.branch.requestOffer === undefined) return Promise.reject(new ReofferRefused(501, 'this signalling cannot send a re-INVITE without SDP'));
+    return winner.branch.requestOffer(answer);
   }
 
   #forkListener(forkOf: () => Fork): OutboundLegListener {

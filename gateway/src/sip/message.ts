@@ -203,6 +203,7 @@ export const serialiseResponse = (status: number, reason: string, headers: Outgo
 export const REASON_PHRASES: Readonly<Record<number, string>> = {
   100: 'Trying',
   180: 'Ringing',
+  183: 'Session Progress',
   200: 'OK',
   400: 'Bad Request',
   403: 'Forbidden',

@@ -84,7 +84,12 @@ export const fakeSrf = () => {
     on: vi.fn(),
     invite: (handler: (req: SrfRequest, res: SrfResponse) => void) => void (handlers.invite = handler),
     register: (handler: (req: SrfRequest, res: SrfResponse) => void) => void (handlers.register = handler),
-    createUAS: vi.fn(async () => asDialog(uas)),
+    // As dialog.js: a UAS dialog's local SDP is the body of the 200 it sent, its remote SDP the INVITE's.
+    createUAS: vi.fn(async (req: SrfRequest, _res: SrfResponse, options: { localSdp: string }) => {
+      uas.local.sdp = options.localSdp;
+      uas.remote.sdp = req.body;
+      return asDialog(uas);
+    }),
     createUAC: vi.fn(
       (uri: string, options: SrfUacOptions, progress?: UacProgress) =>
         new Promise<SrfDialog | SrfUnackedAnswer>((resolve, reject) => {

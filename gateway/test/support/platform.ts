@@ -17,6 +17,8 @@ export interface Platform {
   wsUrl: string;
   /** Sessions the credential store treats as signed out. */
   revokedSessions: Set<string>;
+  /** A queued SIP caller with an SDP offer gets a 183 (early media on, and rtpengine anchors media). */
+  callerEarlyMedia: boolean;
   stop(): Promise<void>;
 }
 
@@ -78,8 +80,8 @@ export const startPlatform = async (
     transferFrom: options.transferFrom ?? null,
     logger: testLogger,
     sipTimers: { t1: 100, t2: 400, t4: 500 },
-    // The scenarios written before early media expect no 183: media tests opt in.
-    earlyMedia: options.earlyMedia ?? false,
+    // On, as in the product; the tests of the early-media-off path say `earlyMedia: false`.
+    earlyMedia: options.earlyMedia ?? true,
     ...(options.placedCallRingSeconds === undefined ? {} : { placedCallRingSeconds: options.placedCallRingSeconds }),
     // No TLS unless a test asks (SIP_TLS_* in the environment must not leak in).
     sipTls: options.sipTls ?? null,
@@ -90,6 +92,7 @@ export const startPlatform = async (
     credentials,
     wsUrl: credentials.wsUrl,
     revokedSessions,
+    callerEarlyMedia: (options.earlyMedia ?? true) && gateway.media.anchor != null,
     stop: async () => {
       await gateway.stop();
       httpServer.closeAllConnections();

@@ -47,15 +47,28 @@ export interface SippOptions {
   fill?: Record<string, string>;
   /** Listen on this port (e.g. a trunk port the running platform already dials); default a free one. */
   port?: number;
+  /**
+   * For a caller scenario with the early-media branch (EARLY_183_* in its text): true, a
+   * 183 with SDP must come before the 200 and the 200 must repeat that SDP; false, no 183 may come;
+   * unset, either (`Platform.callerEarlyMedia` says which one the platform does).
+   */
+  earlyMedia?: boolean;
 }
 
 export const sipp = async (options: SippOptions): Promise<SippRun> => {
   const port = options.port ?? (await freePort());
   const mediaPort = await freePort();
   let scenarioFile = path.join(scenarios, options.scenario);
-  if (options.fill !== undefined) {
-    let text = fs.readFileSync(scenarioFile, 'utf8');
-    for (const [key, value] of Object.entries(options.fill)) text = text.replaceAll(key, value);
+  // Labels the scenario jumps to on a 183 (EARLY_183_NEXT) or when none came in time (EARLY_183_MISSING).
+  const early = {
+    EARLY_183_OPTIONAL: options.earlyMedia === true ? 'false' : 'true',
+    EARLY_183_NEXT: options.earlyMedia === false ? 'early_media_unexpected' : 'early_media',
+    EARLY_183_MISSING: options.earlyMedia === true ? 'early_media_missing' : 'no_early_media',
+  };
+  const original = fs.readFileSync(scenarioFile, 'utf8');
+  let text = original;
+  for (const [key, value] of Object.entries({ ...early, ...options.fill })) text = text.replaceAll(key, value);
+  if (text !== original) {
     scenarioFile = path.join(workDir, `${port}-${options.scenario}`);
     fs.writeFileSync(scenarioFile, text);
   }

@@ -1,0 +1,112 @@
+/**
+ * Agent-to-agent audio during a consultation (attended transfer). While a1 consults a2 the caller
+ * stays on hold (music on the caller's anchor); once a2's phone answered, a1's leg is moved onto
+ * a2's media, and back, with late-offer re-INVITEs (RFC 3261 14.2):
+ * - connect: a1 gets a re-INVITE without SDP and offers in its 200 (JsSIP does: `_receiveReinvite`);
+ *   a2 gets that offer in a re-INVITE and its answer goes to a1 in the ACK. Two browsers speak
+ *   WebRTC to each other, so this is media-direct; a SIP phone on either side would need its own
+ *   media call on the media port: not carried (the agents then stay apart, as before).
+ * - return (cancel, a2 declines later or hangs up): a1 offers again, and that offer goes to the
+ *   caller the way any re-offer does (anchored, re-INVITE, the caller's answer back in a1's ACK).
+ * - hand-over (completed): a2 offers again and the caller is re-INVITEd with it the same way.
+ * An ACK must carry an answer (JsSIP ends the call otherwise): when a2 refuses the offer, a1's is
+ * sent to the caller instead, so a1 is back with the caller.
+ */
+import type { CoreLogger } from '@cc/core';
+import type { OutboundLeg } from '../signalling/signalling-port.ts';
+import { endpointKindOf } from '../media/call-media.ts';
+
+/** An agent's answered leg, as the session knows it. */
+export interface ConsultingLeg {
+  readonly offerId: string;
+  readonly agentId: string;
+  readonly leg: OutboundLeg | null;
+}
+
+export interface ConsultationAudioDependencies {
+  callId: string;
+  logger: CoreLogger;
+  /** Relays a leg's new offer to the caller (anchored when the call is), resolving with the answer for that leg. */
+  offerToCaller(legId: string, offer: string): Promise<string>;
+}
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export class ConsultationAudio {
+  readonly #deps: ConsultationAudioDependencies;
+  /** The consulted leg a1 is talking to, or null while a1 is with the caller. */
+  #bridgedTo: string | null = null;
+
+  constructor(deps: ConsultationAudioDependencies) {
+    this.#deps = deps;
+  }
+
+  /** Whether a1 was moved onto this consulted leg's media. */
+  isBridgedTo(offerId: string): boolean {
+    return this.#bridgedTo === offerId;
+  }
+
+  /** Can two agents' legs be connected media-direct: both browsers whose signalling can ask for an offer. */
+  static canConnect(first: ConsultingLeg, consulted: ConsultingLeg): boolean {
+    const legs = [first.leg, consulted.leg];
+    return legs.every((leg) => leg !== null && !leg.ended && leg.requestOffer !== undefined && endpointKindOf(leg.target) === 'webrtc');
+  }
+
+  /** a2 answered: a1 is re-INVITEd onto a2's media. Failures are logged; a1 stays with (or goes back to) the caller. */
+  async connect(first: ConsultingLeg, consulted: ConsultingLeg): Promise<void> {
+    const { callId, logger } = this.#deps;
+    if (!ConsultationAudio.canConnect(first, consulted)) {
+      logger.info({ callId, from: first.agentId, to: consulted.agentId }, 'consultation: agents not connected to each other (a SIP phone needs media anchoring, not carried)');
+      return;
+    }
+    const firstLeg = first.leg as OutboundLeg;
+    const consultedLeg = consulted.leg as OutboundLeg;
+    try {
+      await (firstLeg.requestOffer as NonNullable<OutboundLeg['requestOffer']>).call(firstLeg, async (offer) => {
+        try {
+          const answer = await consultedLeg.reoffer(offer);
+          this.#bridgedTo = consulted.offerId;
+          return answer;
+        } catch (error) {
+          logger.warn({ callId, agentId: consulted.agentId, err: errorText(error) }, 'consulted phone refused the consulting agent offer: the consulting agent stays with the caller');
+          return this.#deps.offerToCaller(first.offerId, offer);
+        }
+      });
+      if (this.#bridgedTo === consulted.offerId) logger.info({ callId, from: first.agentId, to: consulted.agentId }, 'consultation: agents connected');
+    } catch (error) {
+      this.#bridgedTo = null;
+      logger.warn({ callId, agentId: first.agentId, err: errorText(error) }, "consultation: the consulting agent's phone could not be moved to the consulted agent");
+    }
+  }
+
+  /** The consultation ended without a transfer: a1 goes back to the caller (who stays on hold until a1 resumes). */
+  async returnFirst(consultedOfferId: string, first: ConsultingLeg | undefined): Promise<void> {
+    if (this.#bridgedTo !== consultedOfferId) return;
+    this.#bridgedTo = null;
+    if (first?.leg == null || first.leg.ended) return;
+    await this.#toCaller(first, 'consultation over: the consulting agent is back with the caller');
+  }
+
+  /**
+   * The transfer completed: a2, talking to a1, now offers to the caller. False when a1 was never
+   * moved (the caller then gets a2's answer as for a blind transfer).
+   */
+  async handOver(consulted: ConsultingLeg): Promise<boolean> {
+    if (this.#bridgedTo !== consulted.offerId) return false;
+    this.#bridgedTo = null;
+    await this.#toCaller(consulted, 'consultation completed: the consulted agent is connected to the caller');
+    return true;
+  }
+
+  async #toCaller(entry: ConsultingLeg, done: string): Promise<void> {
+    const { callId, logger } = this.#deps;
+    const leg = entry.leg as OutboundLeg;
+    if (leg.requestOffer === undefined) return;
+    try {
+      await leg.requestOffer((offer) => this.#deps.offerToCaller(entry.offerId, offer));
+      logger.info({ callId, agentId: entry.agentId }, done);
+    } catch (error) {
+      logger.warn({ callId, agentId: entry.agentId, err: errorText(error) }, 'consultation: the agent could not be moved back to the caller');
+    }
+  }
+}
