@@ -34,6 +34,8 @@ export const subscriptionTypeDefs = /* GraphQL */ `
     agentBoardChanged(queueId: ID): [AgentBoardRow!]!
     "Calls offered to the signed-in agent (new calls and transfers)."
     myCallOffers: CallOffer!
+    "The call's id each time something happens on it (once the read models show it): a consultation answered or ended, a hold, a hang-up."
+    callChanged(callId: ID!): ID!
   }
 `;
 
@@ -115,6 +117,29 @@ export const subscriptionResolvers: Resolvers = {
           for await (const event of offers) yield await offerOf(context, event);
         } finally {
           await offers.return?.();
+        }
+      },
+      resolve: (value: unknown) => value,
+    },
+    callChanged: {
+      subscribe: async function* (_: unknown, args: { callId: string }, context: ApiContext & { request?: Request }) {
+        const viewer = requireCapability(context.viewer, 'controlOwnCalls', 'follow a call');
+        const stream = streams.call(args.callId);
+        // Only the call's own events, of the viewer's organisation: the id given is all it tells.
+        const changes = feed<RecordedEvent>(
+          (push) =>
+            context.services.core.onEvent((event) => {
+              if (event.streamId === stream && event.metadata.organisationId === viewer.organisationId) push(event);
+            }),
+          context.request?.signal,
+        );
+        try {
+          for await (const event of changes) {
+            await context.services.readSide.whenCaughtUpTo(event.position);
+            yield args.callId;
+          }
+        } finally {
+          await changes.return?.();
         }
       },
       resolve: (value: unknown) => value,

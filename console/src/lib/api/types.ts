@@ -65,10 +65,26 @@ export interface Call {
   waitSeconds: number | null;
   wrapUps: Array<{ agentId: string; notes: string | null; rating: number | null; conversationStatus: 'CLOSED' | 'OPEN'; endedBy: string }>;
   timeline: TimelineEntry[];
+  /** Only read for the agent's current call (CURRENT_CALL_FIELDS): the core is asked per call. */
+  consultation?: Consultation | null;
+}
+
+/** A consultation in progress: the caller on hold while the agent talks to a colleague or a number. */
+export interface Consultation {
+  id: string;
+  agentId: string | null;
+  agentName: string | null;
+  number: string | null;
+  /** The consulted party answered: the transfer can be completed. */
+  answered: boolean;
+  startedBy: string;
 }
 
 export const CALL_FIELDS = `id queueId queueName callerNumber callerName customerId status receivedAt answeredAt endedAt lastAgentId talkSeconds holdSeconds waitSeconds
   wrapUps { agentId notes rating conversationStatus endedBy } timeline { at type description agentId queueId }`;
+
+/** The workspace's own call: its fields plus the consultation in progress. */
+export const CURRENT_CALL_FIELDS = `${CALL_FIELDS} consultation { id agentId agentName number answered startedBy }`;
 
 export interface QueueRow {
   callId: string;

@@ -28,6 +28,14 @@ export const phaseOf = (call: Call, agentId: string): CallPhase | null => {
       case 'CallTransferRejected':
         if (phase === 'ringing') phase = null;
         break;
+      // The colleague consulted about a call talks to the consulting agent, not yet to the caller.
+      case 'ConsultationAnswered':
+        if (phase === 'ringing') phase = 'connected';
+        break;
+      // Only the consulted colleague is named on its end: their part is over (the caller stays with the other agent).
+      case 'ConsultationEnded':
+        if (phase === 'ringing' || phase === 'connected') phase = null;
+        break;
       case 'OutboundCallPlaced':
         phase = 'dialling';
         break;

@@ -5,7 +5,7 @@
  */
 import { graphql, messageOf } from '../api/graphql';
 import { subscribe } from '../api/subscribe';
-import { CALL_FIELDS, QUEUE_FIELDS, type AgentStatus, type Call, type CallOffer, type Queue } from '../api/types';
+import { CURRENT_CALL_FIELDS, QUEUE_FIELDS, type AgentStatus, type Call, type CallOffer, type Queue } from '../api/types';
 import { maskName, phaseOf, transferNoticeOf, wrapUpEndsAt, type CallPhase } from '../calls/phase';
 import { announceOffer, stopRinging } from '../calls/offer-alert';
 import { session } from './session.svelte';
@@ -141,13 +141,13 @@ const offerFromCall = (call: Call): CallOffer => {
   };
 };
 
-const fetchCall = async (callId: string): Promise<Call | null> => (await graphql<{ call: Call | null }>(`query($id: ID!) { call(id: $id) { ${CALL_FIELDS} } }`, { id: callId })).call;
+const fetchCall = async (callId: string): Promise<Call | null> => (await graphql<{ call: Call | null }>(`query($id: ID!) { call(id: $id) { ${CURRENT_CALL_FIELDS} } }`, { id: callId })).call;
 
 /** Finds a call the agent is still ringing, on or wrapping up (after a reload or a dropped feed). */
 const recover = async (): Promise<void> => {
   const me = agentId();
   if (me === null) return;
-  const page = (await graphql<{ calls: { nodes: Call[] } }>(`query($a: ID) { calls(first: 20, filter: { agentId: $a }) { nodes { ${CALL_FIELDS} } } }`, { a: me })).calls;
+  const page = (await graphql<{ calls: { nodes: Call[] } }>(`query($a: ID) { calls(first: 20, filter: { agentId: $a }) { nodes { ${CURRENT_CALL_FIELDS} } } }`, { a: me })).calls;
   const open = page.nodes.find((call) => phaseOf(call, me) !== null);
   if (open !== undefined) adopt(open);
   else if (state.call !== null) adopt(await fetchCall(state.call.id));
@@ -193,7 +193,7 @@ const control = (mutation: string, callId: string, extra: ExtraArguments = { dec
   act(async () => {
     const declare = extra.declare === '' ? '' : `, ${extra.declare}`;
     const pass = extra.pass === '' ? '' : `, ${extra.pass}`;
-    const data = await graphql<Record<string, Call>>(`mutation($c: ID!${declare}) { ${mutation}(callId: $c${pass}) { ${CALL_FIELDS} } }`, { c: callId, ...extra.variables });
+    const data = await graphql<Record<string, Call>>(`mutation($c: ID!${declare}) { ${mutation}(callId: $c${pass}) { ${CURRENT_CALL_FIELDS} } }`, { c: callId, ...extra.variables });
     const call = data[mutation];
     if (call !== undefined) adopt(call);
   });
@@ -254,7 +254,7 @@ export const workspace = {
    */
   async placeCall(target: { number?: string; customerId?: string }): Promise<string | null> {
     try {
-      const data = await graphql<{ placeCall: Call }>(`mutation($n: String, $c: ID) { placeCall(number: $n, customerId: $c) { ${CALL_FIELDS} } }`, {
+      const data = await graphql<{ placeCall: Call }>(`mutation($n: String, $c: ID) { placeCall(number: $n, customerId: $c) { ${CURRENT_CALL_FIELDS} } }`, {
         n: target.number ?? null,
         c: target.customerId ?? null,
       });
@@ -272,7 +272,7 @@ export const workspace = {
   async pickUp(callId: string): Promise<string | null> {
     pickedUp = callId;
     try {
-      const data = await graphql<{ pickUpCall: Call }>(`mutation($c: ID!) { pickUpCall(callId: $c) { ${CALL_FIELDS} } }`, { c: callId });
+      const data = await graphql<{ pickUpCall: Call }>(`mutation($c: ID!) { pickUpCall(callId: $c) { ${CURRENT_CALL_FIELDS} } }`, { c: callId });
       adopt(data.pickUpCall);
       return null;
     } catch (error) {
@@ -377,7 +377,7 @@ export const workspace = {
     const call = state.call;
     if (call === null) return 'There is no call to transfer.';
     try {
-      const data = await graphql<{ transferCall: Call }>(`mutation($c: ID!, $t: TransferTargetInput!) { transferCall(callId: $c, target: $t) { ${CALL_FIELDS} } }`, { c: call.id, t: target });
+      const data = await graphql<{ transferCall: Call }>(`mutation($c: ID!, $t: TransferTargetInput!) { transferCall(callId: $c, target: $t) { ${CURRENT_CALL_FIELDS} } }`, { c: call.id, t: target });
       adopt(data.transferCall);
       // The platform may refuse a transfer after accepting the request (target unavailable, rejected).
       return state.phase === 'connected' ? state.transferNotice : null;
@@ -386,6 +386,29 @@ export const workspace = {
       return messageOf(error);
     }
   },
+  /**
+   * Consults a colleague of the call's queue (attended transfer): the caller goes on hold and the
+   * colleague is rung. Returns the error to show, or null; on failure the call stays as it was.
+   */
+  async consult(agentId: string): Promise<string | null> {
+    const call = state.call;
+    if (call === null) return 'There is no call to consult about.';
+    try {
+      const data = await graphql<{ startConsultation: Call }>(`mutation($c: ID!, $t: ConsultTargetInput!) { startConsultation(callId: $c, target: $t) { ${CURRENT_CALL_FIELDS} } }`, {
+        c: call.id,
+        t: { agentId },
+      });
+      adopt(data.startConsultation);
+      return null;
+    } catch (error) {
+      void refreshCurrent().catch(() => {});
+      return messageOf(error);
+    }
+  },
+  /** Hands the caller to the consulted colleague; this agent goes to wrap-up. Errors land in `error`. */
+  completeConsultation: (): Promise<boolean> => (state.call === null ? Promise.resolve(false) : control('completeConsultedTransfer', state.call.id)),
+  /** Ends the consultation; the caller stays on hold with this agent, to be resumed. */
+  cancelConsultation: (): Promise<boolean> => (state.call === null ? Promise.resolve(false) : control('cancelConsultation', state.call.id)),
   /** Mutes the softphone's microphone; without a softphone only the label flips. */
   toggleMute(): void {
     if (phone !== null) phone.toggleMute();
