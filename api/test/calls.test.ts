@@ -61,6 +61,26 @@ describe('an agent handles a call through GraphQL', () => {
     await gql(t.url, 'mutation{setAgentStatus(status:OFFLINE){id}}', {}, token);
   });
 
+  test('callChanged follows one call once the read models show each change; another organisation hears nothing', async () => {
+    const { token } = await newAgent();
+    await gql(t.url, 'mutation{setAgentStatus(status:ONLINE){id}}', {}, token);
+    const callId = await incomingCall('+3225550177');
+    await gql(t.url, `mutation($c:ID!){answerCall(callId:$c){id}}`, { c: callId }, token);
+    const followed = await subscribe(t.url, 'subscription($c:ID!){callChanged(callId:$c)}', token, { c: callId });
+    const other = await anotherOrganisation(t);
+    const strangerToken = await login(t.url, other.email, other.password);
+    const stranger = await subscribe(t.url, 'subscription($c:ID!){callChanged(callId:$c)}', strangerToken, { c: callId });
+    expect((await gql(t.url, `mutation($c:ID!){holdCall(callId:$c){id}}`, { c: callId }, token)).errors).toBeUndefined();
+    expect((await followed.next()).data.callChanged).toBe(callId);
+    // Already in the read model when it arrives: a re-read shows the hold.
+    expect((await gql(t.url, `query($c:ID!){call(id:$c){status}}`, { c: callId }, token)).data?.call.status).toBe('ON_HOLD');
+    await expect(stranger.next(500)).rejects.toThrow('no SSE message in time');
+    followed.close();
+    stranger.close();
+    await gql(t.url, `mutation($c:ID!){hangupCall(callId:$c){id}}`, { c: callId }, token);
+    await gql(t.url, 'mutation{setAgentStatus(status:OFFLINE){id}}', {}, token);
+  });
+
   test('an agent cannot control another agent\'s call; a supervisor-level user can force-end all calls', async () => {
     const first = await newAgent();
     const second = await newAgent();
