@@ -6,11 +6,12 @@
  * rtpengine's report of the injected events is not taken for a second key press.
  */
 import { streamEntityId } from '@cc/core';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
 import { agentPartyOf, anchorPortOf, CallerRtp, streamAudio } from './support/caller-rtp.ts';
 import { eventually, externalAgent, onlyCall, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
 import { killAllSipp, sipp } from './support/sipp.ts';
+import { useEmbeddedRtpengine } from './support/embedded-rtpengine.ts';
 
 const missing = rtpengineMissing();
 if (missing !== null) console.warn(`agent-dtmf-relay: skipped: ${missing}`);
@@ -19,11 +20,7 @@ describe.skipIf(missing !== null)(`agent DTMF sent as SIP INFO reaches the calle
   let platform: Platform | null = null;
   let rtp: CallerRtp | null = null;
   let audio: { stop(): void } | null = null;
-  const previousSetting = process.env.RTPENGINE;
-
-  beforeAll(() => {
-    process.env.RTPENGINE = 'embedded';
-  });
+  useEmbeddedRtpengine();
 
   afterEach(async () => {
     audio?.stop();
@@ -33,11 +30,6 @@ describe.skipIf(missing !== null)(`agent DTMF sent as SIP INFO reaches the calle
     platform = null;
     await rtp?.close();
     rtp = null;
-  });
-
-  afterAll(() => {
-    if (previousSetting === undefined) delete process.env.RTPENGINE;
-    else process.env.RTPENGINE = previousSetting;
   });
 
   test('INFO 4 and 2 from the agent phone arrive at the caller as telephone-events; DtmfReceived once each', { timeout: 120_000 }, async () => {

@@ -7,11 +7,12 @@
  * sendDtmf reaches the caller as telephone-event packets.
  */
 import { streamEntityId } from '@cc/core';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
 import { eventually, externalAgent, onlyCall, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
 import { agentPartyOf, anchorPortOf, CallerRtp, streamAudio } from './support/caller-rtp.ts';
 import { killAllSipp, sipp } from './support/sipp.ts';
+import { useEmbeddedRtpengine } from './support/embedded-rtpengine.ts';
 
 const missing = rtpengineMissing();
 if (missing !== null) console.warn(`early-media-moh-dtmf: skipped: ${missing}`);
@@ -19,11 +20,7 @@ if (missing !== null) console.warn(`early-media-moh-dtmf: skipped: ${missing}`);
 describe.skipIf(missing !== null)(`a SIP caller hears ringback, music on hold and DTMF through rtpengine${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
   let platform: Platform | null = null;
   let rtp: CallerRtp | null = null;
-  const previousSetting = process.env.RTPENGINE;
-
-  beforeAll(() => {
-    process.env.RTPENGINE = 'embedded';
-  });
+  useEmbeddedRtpengine();
 
   afterEach(async () => {
     await killAllSipp();
@@ -31,11 +28,6 @@ describe.skipIf(missing !== null)(`a SIP caller hears ringback, music on hold an
     platform = null;
     await rtp?.close();
     rtp = null;
-  });
-
-  afterAll(() => {
-    if (previousSetting === undefined) delete process.env.RTPENGINE;
-    else process.env.RTPENGINE = previousSetting;
   });
 
   test('183 with ringback while queued, 200 on answer, caller DTMF to the core, music on hold, sendDtmf to the caller', { timeout: 120_000 }, async () => {

@@ -7,12 +7,13 @@
  */
 import type dgram from 'node:dgram';
 import { streamEntityId } from '@cc/core';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
 import { anchorPortOf, CallerRtp } from './support/caller-rtp.ts';
 import { eventually, externalAgent, onlyCall, ORG, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types, webrtcAgent } from './support/platform.ts';
 import { killAllSipp, sipp } from './support/sipp.ts';
 import { WsAgent } from './support/ws-agent.ts';
+import { useEmbeddedRtpengine } from './support/embedded-rtpengine.ts';
 
 const missing = rtpengineMissing();
 if (missing !== null) console.warn(`late-offer: skipped: ${missing}`);
@@ -44,11 +45,7 @@ describe.skipIf(missing !== null)(`a caller without an SDP offer (late offer)${m
   let platform: Platform | null = null;
   const endpoints: CallerRtp[] = [];
   const browsers: WsAgent[] = [];
-  const previousSetting = process.env.RTPENGINE;
-
-  beforeAll(() => {
-    process.env.RTPENGINE = 'embedded';
-  });
+  useEmbeddedRtpengine();
 
   afterEach(async () => {
     await killAllSipp();
@@ -56,11 +53,6 @@ describe.skipIf(missing !== null)(`a caller without an SDP offer (late offer)${m
     await platform?.stop();
     platform = null;
     for (const endpoint of endpoints.splice(0)) await endpoint.close();
-  });
-
-  afterAll(() => {
-    if (previousSetting === undefined) delete process.env.RTPENGINE;
-    else process.env.RTPENGINE = previousSetting;
   });
 
   const rtpEndpoint = async (): Promise<{ rtp: CallerRtp; port: number }> => {

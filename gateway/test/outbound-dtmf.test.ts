@@ -7,11 +7,12 @@
  * recorded once in the core.
  */
 import { streamEntityId } from '@cc/core';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
 import { anchorPortOf, CallerRtp, streamAudio } from './support/caller-rtp.ts';
 import { eventually, onlyCall, type Platform, startPlatform, types, webrtcAgent } from './support/platform.ts';
 import { killAllSipp, sipp } from './support/sipp.ts';
+import { useEmbeddedRtpengine } from './support/embedded-rtpengine.ts';
 
 const CALLEE = '+3225550199';
 const missing = rtpengineMissing();
@@ -21,11 +22,7 @@ describe.skipIf(missing !== null)(`agent DTMF on an outbound call reaches the ca
   let platform: Platform | null = null;
   let calleeRtp: CallerRtp | null = null;
   let audio: { stop(): void } | null = null;
-  const previousSetting = process.env.RTPENGINE;
-
-  beforeAll(() => {
-    process.env.RTPENGINE = 'embedded';
-  });
+  useEmbeddedRtpengine();
 
   afterEach(async () => {
     audio?.stop();
@@ -35,11 +32,6 @@ describe.skipIf(missing !== null)(`agent DTMF on an outbound call reaches the ca
     platform = null;
     await calleeRtp?.close();
     calleeRtp = null;
-  });
-
-  afterAll(() => {
-    if (previousSetting === undefined) delete process.env.RTPENGINE;
-    else process.env.RTPENGINE = previousSetting;
   });
 
   test('INFO 4 and 2 from the agent phone arrive at the callee as telephone-events; DtmfReceived once each', { timeout: 120_000 }, async () => {

@@ -5,11 +5,12 @@
  * agents' sipp phones send no audio, so every packet the caller gets is what the gateway plays.
  */
 import { type CommandContext, defaultQueueSettings, streamEntityId, streams } from '@cc/core';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
 import { CallerRtp } from './support/caller-rtp.ts';
 import { eventually, externalAgent, onlyCall, ORG, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
 import { killAllSipp, sipp } from './support/sipp.ts';
+import { useEmbeddedRtpengine } from './support/embedded-rtpengine.ts';
 
 const missing = rtpengineMissing();
 if (missing !== null) console.warn(`transfer-waiting-media: skipped: ${missing}`);
@@ -33,11 +34,7 @@ const hears = (rtp: CallerRtp, count = 25): Promise<void> => {
 describe.skipIf(missing !== null)(`a transferred SIP caller hears ringback or music while it waits${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
   let platform: Platform | null = null;
   let rtp: CallerRtp | null = null;
-  const previousSetting = process.env.RTPENGINE;
-
-  beforeAll(() => {
-    process.env.RTPENGINE = 'embedded';
-  });
+  useEmbeddedRtpengine();
 
   afterEach(async () => {
     await killAllSipp();
@@ -45,11 +42,6 @@ describe.skipIf(missing !== null)(`a transferred SIP caller hears ringback or mu
     platform = null;
     await rtp?.close();
     rtp = null;
-  });
-
-  afterAll(() => {
-    if (previousSetting === undefined) delete process.env.RTPENGINE;
-    else process.env.RTPENGINE = previousSetting;
   });
 
   /** A queued caller answered by e1: resolves with the call id once the caller hears nothing more. */
