@@ -55,8 +55,21 @@ export interface SippOptions {
   earlyMedia?: boolean;
 }
 
+/** Thrown when sipp exits before it listens, e.g. because another process took the chosen port meanwhile. */
+class SippStartError extends Error {}
+
 export const sipp = async (options: SippOptions): Promise<SippRun> => {
-  const port = options.port ?? (await freePort());
+  // A port chosen by freePort can be taken by a parallel test file before sipp binds it: pick again.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startSipp(options, options.port ?? (await freePort()));
+    } catch (error) {
+      if (!(error instanceof SippStartError) || options.port !== undefined || attempt === 3) throw error;
+    }
+  }
+};
+
+const startSipp = async (options: SippOptions, port: number): Promise<SippRun> => {
   const mediaPort = await freePort();
   let scenarioFile = path.join(scenarios, options.scenario);
   // Labels the scenario jumps to on a 183 (EARLY_183_NEXT) or when none came in time (EARLY_183_MISSING).
@@ -100,7 +113,7 @@ export const sipp = async (options: SippOptions): Promise<SippRun> => {
     child.once('error', () => resolve(-1));
   });
   // A UAS must be listening before anyone calls it.
-  if (options.remotePort === undefined) await waitForListener(port, options.transport);
+  if (options.remotePort === undefined) await waitForListener(port, options.transport, child, () => stderr);
   return {
     port,
     exit,
@@ -111,26 +124,40 @@ export const sipp = async (options: SippOptions): Promise<SippRun> => {
   };
 };
 
-/** Waits until sipp has bound its port (the port stops being free). */
-const waitForListener = async (port: number, transport: 'udp' | 'tcp'): Promise<void> => {
-  const deadline = Date.now() + 5000;
+/**
+ * Whether something has bound 127.0.0.1:<port> (or the wildcard), read from the kernel's socket
+ * tables. Probing by binding the port ourselves raced sipp: while the probe held the port for a
+ * moment, sipp's own bind failed and it exited, and the port then looked free until the deadline.
+ */
+const portBound = (port: number, transport: 'udp' | 'tcp'): boolean => {
+  const table = fs.readFileSync(`/proc/net/${transport}`, 'utf8').split('\n').slice(1);
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  return table.some((line) => {
+    const [, local, , state] = line.trim().split(/\s+/);
+    if (local === undefined) return false;
+    const [address, localPort] = local.split(':');
+    if (localPort !== hexPort || (address !== '0100007F' && address !== '00000000')) return false;
+    // TCP: only a listening socket (state 0A) counts, not a connection that happens to use the port.
+    return transport === 'udp' || state === '0A';
+  });
+};
+
+/** Waits until sipp has bound its port; fails at once, with sipp's words, if sipp exited first. */
+const waitForListener = async (
+  port: number,
+  transport: 'udp' | 'tcp',
+  child: ChildProcess,
+  stderr: () => string,
+): Promise<void> => {
+  const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    const taken = await new Promise<boolean>((resolve) => {
-      if (transport === 'tcp') {
-        // Probing by listening, not connecting: a probe connection would reach the scenario.
-        const server = net.createServer();
-        server.once('error', () => resolve(true));
-        server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
-        return;
-      }
-      const udp = dgram.createSocket('udp4');
-      udp.once('error', () => resolve(true));
-      udp.bind(port, '127.0.0.1', () => udp.close(() => resolve(false)));
-    });
-    if (taken) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (portBound(port, transport)) return;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new SippStartError(`sipp exited (${child.exitCode ?? child.signalCode}) before binding port ${port}: ${stderr()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`sipp did not bind port ${port}`);
+  throw new Error(`sipp did not bind port ${port} within 10 s: ${stderr()}`);
 };
 
 /** Kills every sipp still running (by its own pid). */
