@@ -1,6 +1,8 @@
 /** Attended transfers over GraphQL on a real HTTP server: consult, then complete or cancel. */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { codeOf, gql, newSignedInAgent, signInOwner, startTestServer, type TestServer } from './support/api-server.ts';
+import { streams } from '@cc/core';
+import { transferOrigin } from '../src/calls/offer-origin.ts';
+import { codeOf, gql, newSignedInAgent, signInOwner, startTestServer, subscribe, type TestServer } from './support/api-server.ts';
 
 let t: TestServer;
 let owner: string;
@@ -170,5 +172,44 @@ describe('refusals people can act on', () => {
     );
     await core.whenIdle();
     expect(codeOf(await consult(ringing.callId, `{agentId:"${bob.agentId}"}`, cy.token))).toBe('CALL_NOT_CONNECTED');
+  });
+});
+
+describe('the consulted agent is told it is a consultation, and by whom', () => {
+  const OFFER = 'subscription{myCallOffers{callId agentId kind fromAgentName}}';
+  // The machine may be loaded: wait for the offer as long as a person would.
+  const NEXT_MS = 30_000;
+
+  test('myCallOffers: a plain offer has no colleague, a consultation is CONSULTATION from Ada, a blind transfer stays TRANSFER', async () => {
+    const queueId = await newQueue();
+    const ada = await newSignedInAgent(t, owner, { queueIds: [queueId], fullName: 'Ada Consulting' });
+    const bob = await newSignedInAgent(t, owner, { queueIds: [queueId], fullName: 'Bob Consulted' });
+    const adaOffers = await subscribe(t.url, OFFER, ada.token);
+    const bobOffers = await subscribe(t.url, OFFER, bob.token);
+    try {
+      await online(ada);
+      const callId = await answeredCall(queueId, ada);
+      expect((await adaOffers.next(NEXT_MS)).data.myCallOffers).toEqual({ callId, agentId: ada.agentId, kind: 'OFFER', fromAgentName: null });
+      await online(bob);
+
+      expect((await consult(callId, `{agentId:"${bob.agentId}"}`, ada.token)).errors).toBeUndefined();
+      expect((await bobOffers.next(NEXT_MS)).data.myCallOffers).toEqual({ callId, agentId: bob.agentId, kind: 'CONSULTATION', fromAgentName: 'Ada Consulting' });
+      const consultId = (await gql(t.url, 'query($c:ID!){call(id:$c){consultation{id}}}', { c: callId }, ada.token)).data?.call.consultation?.id as string | undefined;
+      // Bob declines; the caller is back with Ada, who resumes and hands them over without consulting.
+      expect((await gql(t.url, 'mutation($c:ID!){declineCall(callId:$c){id}}', { c: callId }, bob.token)).errors).toBeUndefined();
+      expect((await gql(t.url, 'mutation($c:ID!){resumeCall(callId:$c){status}}', { c: callId }, ada.token)).data?.resumeCall.status).toBe('IN_PROGRESS');
+      const transferred = await gql(t.url, `mutation($c:ID!){transferCall(callId:$c, target:{agentId:"${bob.agentId}"}){id}}`, { c: callId }, ada.token);
+      expect(transferred.errors).toBeUndefined();
+      expect((await bobOffers.next(NEXT_MS)).data.myCallOffers).toEqual({ callId, agentId: bob.agentId, kind: 'TRANSFER', fromAgentName: 'Ada Consulting' });
+
+      // An offer read after its consultation ended is still known as one, from the call's events.
+      const { state } = await t.server.platform.core.states.calls.load(streams.call(callId));
+      expect(consultId).toBeDefined();
+      expect(state.transfer?.transferId).not.toBe(consultId);
+      expect(await transferOrigin(t.server.platform, state, consultId ?? '')).toEqual({ consultation: true, fromAgentId: ada.agentId });
+    } finally {
+      adaOffers.close();
+      bobOffers.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Consultations (attended transfers) in headless Chromium, driven through the core without SIP: Ada
  * consults Bob from the transfer dialog (refused while Bob is Offline: shown, the call stays), Bob
- * answers the offer, Ada sees "Consulting Bob … talking" and completes the transfer (Ada wraps up,
+ * answers the offer (his modal reads "Consultation from Ada Lovelace"), Ada sees "Consulting Bob … talking" and completes the transfer (Ada wraps up,
  * Bob has the caller); on a second call Ada cancels and the caller stays with her on hold.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -89,8 +89,13 @@ describe.skipIf(missing !== null)(`consultations${missing ? ` (skipped: ${missin
     expect(await consulting.getByRole('button', { name: 'Complete transfer' }).isDisabled()).toBe(true);
     expect(await panel.getByRole('button', { name: 'Resume' }).count()).toBe(0);
 
-    const offer = bob.getByRole('dialog', { name: 'Transferred call' });
+    // Bob is asked to talk, not to take the call over: the modal says so and names who consults.
+    const offer = bob.getByRole('dialog', { name: 'Consultation from Ada Lovelace', exact: true });
     await offer.getByText('Linus Torvalds').waitFor();
+    expect(await bob.getByRole('dialog', { name: /Transferred call|Incoming call/ }).count()).toBe(0);
+    // The desktop notification (recorded by the test browser) says the same.
+    const notifications = await bob.evaluate(() => (window as unknown as { __notifications: Array<{ title: string; body: string }> }).__notifications);
+    expect(notifications).toContainEqual({ title: 'Consultation from Ada Lovelace', body: 'Linus Torvalds — Support' });
     await offer.getByRole('button', { name: 'Answer' }).click();
     await offer.waitFor({ state: 'hidden' });
     await bob.getByRole('region', { name: 'On a call' }).getByText(/Consultation: the caller is on hold/).waitFor();
@@ -120,7 +125,7 @@ describe.skipIf(missing !== null)(`consultations${missing ? ` (skipped: ${missin
     await setStatus(bob, 'Online');
     await consultBob(panel);
 
-    await bob.getByRole('dialog', { name: 'Transferred call' }).getByRole('button', { name: 'Answer' }).click();
+    await bob.getByRole('dialog', { name: 'Consultation from Ada Lovelace', exact: true }).getByRole('button', { name: 'Answer' }).click();
     const consulting = ada.getByRole('region', { name: 'Consulting Bob Marley' });
     await consulting.getByRole('status').getByText('talking').waitFor();
     await consulting.getByRole('button', { name: 'Cancel consultation' }).click();

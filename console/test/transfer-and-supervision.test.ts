@@ -91,7 +91,7 @@ describe.skipIf(missing !== null)(`transfers and supervision${missing ? ` (skipp
     await dialog.getByRole('radio', { name: /Bob Marley/ }).check();
     await dialog.getByRole('button', { name: 'Transfer' }).click();
 
-    const transfer = bob.getByRole('dialog', { name: 'Transferred call' });
+    const transfer = bob.getByRole('dialog', { name: 'Transferred call from Sam Carter', exact: true });
     await transfer.getByText('Linus Torvalds').waitFor();
     await transfer.getByRole('button', { name: 'Answer' }).click();
     await bob.getByRole('region', { name: 'On a call' }).getByText('Linus Torvalds').waitFor();

@@ -4,6 +4,7 @@
  */
 import { streams, type CallOffered, type CallTransferOffered, type RecordedEvent } from '@cc/core';
 import { requireCapability } from '../auth/viewer.ts';
+import { agentNameOf, transferOrigin } from '../calls/offer-origin.ts';
 import { badInput } from '../errors.ts';
 import type { ReadModelChange } from '../read-side.ts';
 import { agentBoardView, boardQuery } from './calls-schema.ts';
@@ -12,12 +13,22 @@ import { feed } from './feed.ts';
 import type { Resolvers } from './resolvers.ts';
 
 export const subscriptionTypeDefs = /* GraphQL */ `
-  enum OfferKind { OFFER TRANSFER }
+  "What an offer asks of the agent it rings."
+  enum OfferKind {
+    "A call from the queue (or one the agent picked up)."
+    OFFER
+    "A colleague hands the call over (blind transfer): answering takes the caller."
+    TRANSFER
+    "A colleague consults the agent (attended transfer) while the caller waits on hold: answering talks to the colleague, who may then hand the caller over."
+    CONSULTATION
+  }
   type CallOffer {
     callId: ID!
     offerId: ID!
     agentId: ID!
     kind: OfferKind!
+    "The full name of the agent who transfers or consults (TRANSFER, CONSULTATION); null for an OFFER."
+    fromAgentName: String
     queueId: ID
     queueName: String
     callerNumber: String
@@ -32,7 +43,7 @@ export const subscriptionTypeDefs = /* GraphQL */ `
     "The call queue board, sent now and after every change in the organisation."
     queueBoardChanged(queueId: ID, statuses: [BoardCallStatus!], search: String): CallQueue!
     agentBoardChanged(queueId: ID): [AgentBoardRow!]!
-    "Calls offered to the signed-in agent (new calls and transfers)."
+    "Calls offered to the signed-in agent (new calls, transfers and consultations)."
     myCallOffers: CallOffer!
     "The call's id each time something happens on it (once the read models show it): a consultation answered or ended, a hold, a hang-up."
     callChanged(callId: ID!): ID!
@@ -63,11 +74,14 @@ const offerOf = async (context: ApiContext, event: RecordedEvent) => {
   const { state: call } = await context.services.core.states.calls.load(event.streamId);
   const queue = call.queueId === null ? null : (await context.services.core.states.queues.load(streams.queue(call.queueId))).state;
   const masked = queue?.settings?.maskCallerName === true && call.caller?.name != null;
+  const origin = event.type === 'CallTransferOffered' ? await transferOrigin(context.services, call, (data as CallTransferOffered['data']).transferId) : null;
   return {
     callId: call.callId ?? event.streamId.slice('call-'.length),
     offerId: data.offerId,
     agentId: data.agentId,
-    kind: event.type === 'CallTransferOffered' ? 'TRANSFER' : 'OFFER',
+    // A transfer whose start cannot be found is still offered as a transfer.
+    kind: event.type !== 'CallTransferOffered' ? 'OFFER' : origin?.consultation === true ? 'CONSULTATION' : 'TRANSFER',
+    fromAgentName: origin === null ? null : await agentNameOf(context.services, origin.fromAgentId),
     queueId: call.queueId,
     queueName: queue?.settings?.name ?? null,
     callerNumber: call.caller?.number ?? null,

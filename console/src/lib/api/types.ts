@@ -30,7 +30,10 @@ export interface Me {
 export interface CallOffer {
   callId: string;
   offerId: string;
-  kind: 'OFFER' | 'TRANSFER';
+  /** CONSULTATION: a colleague consults the agent while the caller waits on hold (attended transfer). */
+  kind: 'OFFER' | 'TRANSFER' | 'CONSULTATION';
+  /** Who transfers or consults (TRANSFER, CONSULTATION); null for a plain offer or when not known. */
+  fromAgentName: string | null;
   queueId: string | null;
   queueName: string | null;
   callerNumber: string | null;

@@ -3,6 +3,7 @@
  * answers the offer; it closes after 10 s or as soon as the offer stops ringing), and the ring tone.
  */
 import type { CallOffer } from '../api/types';
+import { offerTitle } from './offer-title';
 import { ringTone } from './ring-tone.svelte';
 
 /** Long enough to notice from another window; the modal keeps ringing after it closes. */
@@ -23,7 +24,7 @@ export const announceOffer = (offer: CallOffer, answer: (offer: CallOffer) => vo
   stopRinging();
   if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
     try {
-      const notification = new Notification(offer.kind === 'TRANSFER' ? 'Transferred call' : 'Incoming call', {
+      const notification = new Notification(offerTitle(offer), {
         body: `${offer.callerName ?? offer.callerNumber ?? 'Unknown caller'}${offer.queueName ? ` — ${offer.queueName}` : ''}`,
         tag: `offer-${offer.offerId}`,
         requireInteraction: true,

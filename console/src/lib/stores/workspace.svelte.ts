@@ -131,7 +131,9 @@ const offerFromCall = (call: Call): CallOffer => {
   return {
     callId: call.id,
     offerId: call.id,
-    kind: offered?.type === 'CallTransferOffered' ? 'TRANSFER' : 'OFFER',
+    // The consultation ringing this agent says what it is; who consults is named only on the live feed.
+    kind: offered?.type !== 'CallTransferOffered' ? 'OFFER' : call.consultation?.agentId === agentId() ? 'CONSULTATION' : 'TRANSFER',
+    fromAgentName: null,
     queueId: call.queueId,
     queueName: call.queueName,
     callerNumber: call.callerNumber,
@@ -304,7 +306,7 @@ export const workspace = {
     void recover().catch(() => {});
     stops.push(
       subscribe<{ myCallOffers: CallOffer }>(
-        'subscription { myCallOffers { callId offerId kind queueId queueName callerNumber callerName ringTimeoutAt offeredAt } }',
+        'subscription { myCallOffers { callId offerId kind fromAgentName queueId queueName callerNumber callerName ringTimeoutAt offeredAt } }',
         {},
         {
           next: ({ myCallOffers }) => {
