@@ -26,6 +26,7 @@ import { mediaFileFor, type ToneFiles } from '../media/tone-files.ts';
 import { AgentDirectory } from './agent-directory.ts';
 import { CallTransfers, ringingOfferIds, type TransferSettings } from './call-transfer.ts';
 import { ConsultationAudio } from './consultation-audio.ts';
+import { ExternalConsultation } from './external-consultation.ts';
 import { QueueDirectory } from './queue-directory.ts';
 import { visitorContactOf } from './visitor-contact.ts';
 import type { CallRecorder, RecordingInProgress } from '../recording/call-recorder.ts';
@@ -94,6 +95,8 @@ export class CallSession {
   readonly #transfers: CallTransfers;
   /** The consulting and consulted agents talking to each other (consultation-audio.ts). */
   readonly #consultation: ConsultationAudio;
+  /** A consultation of an external number: its trunk leg and media (external-consultation.ts). */
+  readonly #externalConsultation: ExternalConsultation;
   /** The call's recording, from its first connection; null when it is not recorded. */
   #recording: Promise<RecordingInProgress | null> | null = null;
 
@@ -125,6 +128,23 @@ export class CallSession {
       logger: deps.logger,
       offerToCaller: (legId, offer) => this.#media.reoffer(legId, 'agent', offer, (relayed) => caller.reoffer(relayed)),
     });
+    this.#externalConsultation = new ExternalConsultation(
+      { cc: deps.cc, port: deps.port, logger: deps.logger, trunkUri: deps.trunkUri, transferFrom: transfer.transferFrom, media: deps.media ?? null },
+      {
+        callId,
+        caller,
+        context: this.#context,
+        step: (work) => this.step(work),
+        consultingAgent: () => this.#connected(),
+        offerToCaller: (legId, offer) => this.#media.reoffer(legId, 'agent', offer, (relayed) => caller.reoffer(relayed)),
+        offerFor: async (legId, kind) => (caller.offer === null ? null : this.#media.offerFor(legId, kind, caller.offer)),
+        answerFrom: (legId, sdp) => this.#media.answerFrom(legId, sdp),
+        reofferFromCaller: (legId, sdp, send) => this.#media.reoffer(legId, 'caller', sdp, send),
+        legEnded: (legId) => this.#media.endLeg(legId),
+        bridgeCaller: (sdp) => this.#transfers.bridgeCaller(sdp),
+        stopPlayingToCaller: () => this.#media.stopPlaying('caller'),
+      },
+    );
   }
 
   /** Runs a step after the ones before it; a failing step is logged and the session goes on. */
@@ -218,6 +238,7 @@ export class CallSession {
   /** A re-offer from the caller (hold, resume): relayed to the connected agent's leg. */
   reofferFromCaller(sdp: string): Promise<string> {
     const connected = this.#connected();
+    if (connected === undefined && this.#externalConsultation.connected) return this.#externalConsultation.reofferFromCaller(sdp);
     if (connected?.leg === null || connected === undefined) return this.#transfers.reofferFromCaller(sdp);
     return this.#relayReoffer('caller', connected, connected.leg as OutboundLeg, sdp);
   }
@@ -285,6 +306,7 @@ export class CallSession {
       const { state } = cached !== undefined && cached.revision !== null && cached.revision >= event.revision ? cached : await this.#deps.cc.states.calls.load(streams.call(this.callId));
       if (event.type === 'CallTransferAccepted') await this.#consultedTakesOver((event.data as { toAgentId: string }).toAgentId);
       await this.#transfers.observe(event, state);
+      await this.#externalConsultation.observe(event, state);
       // The recording covers the call up to a transfer: it stops once the call leaves the agent.
       if (event.type === 'CallTransferAccepted' || event.type === 'CallTransferredToQueue' || event.type === 'CallTransferredExternally') void this.#recording?.then((recording) => recording?.stop());
       this.#reconcile(state);
@@ -300,6 +322,7 @@ export class CallSession {
   endEverything(): void {
     for (const leg of this.#legs.values()) this.#endLeg(leg);
     this.#transfers.endEverything();
+    this.#externalConsultation.endEverything();
     this.caller.end(503, 'gateway stopping');
   }
 
@@ -708,7 +731,7 @@ export class CallSession {
   #finishIfDone(): void {
     if (this.#finished || !this.caller.ended) return;
     for (const entry of this.#legs.values()) if (entry.state !== 'ended') return;
-    if (!this.#transfers.idle) return;
+    if (!this.#transfers.idle || !this.#externalConsultation.idle) return;
     this.#finished = true;
     this.#media.end();
     // The pcap is finished once rtpengine stops the recording or deletes the call; storing it runs on its own.

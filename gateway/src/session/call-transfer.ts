@@ -204,12 +204,7 @@ export class CallTransfers {
     if (event.type === 'CallTransferRequested' && event.data.target.kind === 'external' && call.transfer?.transferId === event.data.transferId) {
       if (this.#external?.transferId !== event.data.transferId) await this.#dialExternal(event.data.transferId, event.data.target.number);
     }
-    if (event.type === 'ConsultationStarted' && event.data.target.kind === 'external' && call.transfer?.transferId === event.data.consultId) {
-      // Not carried yet: the edge does not dial a consultation leg for a number. Ended at once, so the agent gets the caller back.
-      this.#deps.logger.warn({ callId: this.#session.callId, consultId: event.data.consultId }, 'consulting an external number is not supported by the SIP edge: consultation failed');
-      const command = { type: 'EndConsultation', data: { consultId: event.data.consultId, reason: 'failed', at: this.#deps.cc.now() } } as const;
-      await this.#tolerate(this.#deps.cc.execute('call', this.#session.callId, command, this.#session.context));
-    }
+    // Consulting an external number is external-consultation.ts's.
     if (event.type === 'CallTransferRejected') this.#finishRefer(event.data.transferId, ...(REJECTION_STATUS[event.data.reason] ?? [480, 'Temporarily Unavailable']));
     if (event.type === 'CallTransferFailed') this.#finishRefer(event.data.transferId, this.#failures.get(event.data.transferId) ?? 480, 'Transfer Failed');
     this.#settleRefers(call);

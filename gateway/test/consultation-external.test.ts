@@ -1,0 +1,270 @@
+/**
+ * Consulting an external number (attended transfer to E.164) through the embedded SIP edge and
+ * rtpengine, with real sipp peers: a PSTN caller answered by agent a1's SIP phone; a1 consults a
+ * number through the core (as the API does); the trunk (a sipp UAS) gets the INVITE, and a
+ * re-INVITE each time the other side of its media changes (a1 moved onto it, then the caller). The RTP
+ * endpoints of the caller, a1's phone and the number are sockets of this test, each sending audio
+ * whose payload is one byte repeated (its mark), so every count says who hears whom.
+ */
+import dgram from 'node:dgram';
+import { afterEach, describe, expect, test } from 'vitest';
+import { type CommandContext, type ContactCenter, type RecordedEvent, streams } from '@cc/core';
+import type { NgClient } from '../src/media/ng-client.ts';
+import { rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
+import { consultationMediaCallId } from '../src/session/external-consultation.ts';
+import { anchorPortOf } from './support/caller-rtp.ts';
+import { useEmbeddedRtpengine } from './support/embedded-rtpengine.ts';
+import { eventually, externalAgent, onlyCall, ORG, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
+import { freePort, killAllSipp, sipp } from './support/sipp.ts';
+
+const missing = rtpengineMissing();
+if (missing !== null) console.warn(`consultation-external: skipped: ${missing}`);
+
+const NUMBER = '+3225557777';
+const CALLER_MARK = 0x77;
+const AGENT_MARK = 0x33;
+const EXTERNAL_MARK = 0x55;
+
+/** Where the media server sends party `tag`'s media (the address that party gave it). */
+const remotePortOf = async (client: NgClient, callId: string, tag: string): Promise<number> => {
+  const query = await client.query({ 'call-id': callId });
+  const party = (query.tags as Record<string, { medias?: Array<{ streams?: Array<{ endpoint?: { port?: number } }> }> }>)[tag];
+  return Number(party?.medias?.[0]?.streams?.[0]?.endpoint?.port);
+};
+
+const asAgent = (agentId: string): CommandContext => ({ organisationId: ORG, actor: { kind: 'user', userId: agentId } });
+const dataOf = <T>(events: RecordedEvent[], type: string): T[] => events.filter((event) => event.type === type).map((event) => event.data as T);
+const callState = async (cc: ContactCenter, callId: string) => (await cc.states.calls.load(streams.call(callId))).state;
+
+/** A party's RTP endpoint: counts what it hears by mark, and sends its own marked PCMU every 20 ms once told where. */
+class MarkedRtp {
+  readonly socket = dgram.createSocket('udp4');
+  readonly #heard = new Map<number, number>();
+  #timer: NodeJS.Timeout | null = null;
+
+  async open(): Promise<number> {
+    await new Promise<void>((resolve) => this.socket.bind(0, '127.0.0.1', () => resolve()));
+    this.socket.on('message', (packet) => {
+      if (packet.length < 13) return;
+      const mark = packet[12] ?? -1;
+      if (packet[packet.length - 1] === mark) this.#heard.set(mark, (this.#heard.get(mark) ?? 0) + 1);
+    });
+    return this.socket.address().port;
+  }
+
+  heard(mark: number): number {
+    return this.#heard.get(mark) ?? 0;
+  }
+
+  send(port: number, mark: number): void {
+    this.stop();
+    let sequence = 1;
+    this.#timer = setInterval(() => {
+      const packet = Buffer.alloc(172, mark);
+      packet[0] = 0x80;
+      packet[1] = 0;
+      packet.writeUInt16BE(sequence & 0xffff, 2);
+      packet.writeUInt32BE(sequence * 160, 4);
+      packet.writeUInt32BE(0x0c0c0000 + mark, 8);
+      sequence += 1;
+      this.socket.send(packet, port, '127.0.0.1');
+    }, 20);
+  }
+
+  stop(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  async close(): Promise<void> {
+    this.stop();
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+}
+
+describe.skipIf(missing !== null)(`a1 consults an external number${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
+  let platform: Platform | null = null;
+  let endpoints: MarkedRtp[] = [];
+  useEmbeddedRtpengine();
+
+  afterEach(async () => {
+    await killAllSipp();
+    await platform?.stop();
+    platform = null;
+    await Promise.all(endpoints.map((endpoint) => endpoint.close()));
+    endpoints = [];
+  });
+
+  const endpoint = async (): Promise<[MarkedRtp, number]> => {
+    const rtp = new MarkedRtp();
+    endpoints.push(rtp);
+    return [rtp, await rtp.open()];
+  };
+
+  const answeredBy = (cc: ContactCenter, agentId: string): Promise<string> =>
+    eventually(async () => {
+      const log = await onlyCall(cc);
+      expect(dataOf<{ agentId: string }>(log, 'CallAnswered').map((answer) => answer.agentId)).toContain(agentId);
+      return (log[0]?.data as { callId: string }).callId;
+    }, 20_000);
+
+  const logWith = (cc: ContactCenter, type: string): Promise<RecordedEvent[]> =>
+    eventually(async () => {
+      const log = await onlyCall(cc);
+      expect(types(log)).toContain(type);
+      return log;
+    }, 30_000);
+
+  const heardMore = (rtp: MarkedRtp, mark: number, count = 25): Promise<void> => {
+    const from = rtp.heard(mark);
+    return eventually(() => expect(rtp.heard(mark)).toBeGreaterThan(from + count), 20_000);
+  };
+
+  test('the number answers: a1 talks to it, the caller only after completion; a1 is released and the number hanging up ends the call as transferred externally', { timeout: 120_000 }, async () => {
+    const [callerRtp, callerPort] = await endpoint();
+    const [agentRtp, agentPort] = await endpoint();
+    const [externalRtp, externalPort] = await endpoint();
+    const trunk = await sipp({
+      scenario: 'consult-trunk-transferred.xml',
+      transport: 'udp',
+      agent: 'trunk',
+      timeoutSeconds: 90,
+      // After the caller is handed over, the number talks long enough for both directions to be heard.
+      fill: { EXPECTED_NUMBER: '\\+3225557777', EXPECTED_FROM: '\\+3225550100', EXTERNAL_RTP_PORT: String(externalPort), EXTERNAL_TALKS_MS: '4000' },
+    });
+    platform = await startPlatform({ trunkUri: `sip:127.0.0.1:${trunk.port}` });
+    const { cc, gateway } = platform;
+    const client = gateway.media.client;
+    if (client === null) throw new Error('the embedded rtpengine is not running');
+    const first = await sipp({ scenario: 'consult-agent-moved.xml', transport: 'udp', agent: 'a1', timeoutSeconds: 90, fill: { AGENT_RTP_PORT: String(agentPort) } });
+    await externalAgent(cc, 'a1', phoneUri('a1', first.port, 'udp'));
+    const caller = await sipp({ scenario: 'caller-early-media-transferred.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, timeoutSeconds: 90, fill: { CALLER_RTP_PORT: String(callerPort) } });
+    const callId = await answeredBy(cc, 'a1');
+    // The caller talks all along: the number must hear it only once the transfer completed.
+    callerRtp.send(await anchorPortOf(client, callId, `c.${callId}`), CALLER_MARK);
+
+    await cc.startConsultation(callId, 'a1', { kind: 'external', number: NUMBER }, asAgent('a1'));
+    const answered = await logWith(cc, 'ConsultationAnswered');
+    expect(dataOf(answered, 'ConsultationAnswered')[0]).toMatchObject({ agentId: null });
+    const consultId = dataOf<{ consultId: string }>(answered, 'ConsultationStarted')[0]?.consultId ?? '';
+    const mediaCall = consultationMediaCallId(callId, consultId);
+    // a1's phone is re-INVITEd onto the number's media (the media server then gives both sides their final ports).
+    await eventually(async () => expect(await remotePortOf(client, mediaCall, `c.${consultId}`)).toBe(agentPort), 20_000);
+    externalRtp.send(await anchorPortOf(client, mediaCall, `a.${consultId}`), EXTERNAL_MARK);
+    await heardMore(agentRtp, EXTERNAL_MARK);
+    agentRtp.send(await anchorPortOf(client, mediaCall, `c.${consultId}`), AGENT_MARK);
+    await heardMore(externalRtp, AGENT_MARK);
+    expect(await callState(cc, callId)).toMatchObject({ status: 'connected', connectedAgentId: 'a1', onHold: true });
+    expect(externalRtp.heard(CALLER_MARK)).toBe(0);
+    expect(callerRtp.heard(EXTERNAL_MARK) + callerRtp.heard(AGENT_MARK)).toBe(0);
+
+    await cc.completeConsultedTransfer(callId, 'a1', asAgent('a1'));
+    expect(await first.exit, first.errors()).toBe(0);
+    agentRtp.stop();
+    // The caller was re-INVITEd (its scenario checks it) and now talks to the number, both ways.
+    await heardMore(callerRtp, EXTERNAL_MARK);
+    await heardMore(externalRtp, CALLER_MARK);
+
+    expect(await trunk.exit, trunk.errors()).toBe(0);
+    expect(await caller.exit, caller.errors()).toBe(0);
+    const events = await logWith(cc, 'CallEnded');
+    expect(types(events)).toEqual([
+      'CallReceived',
+      'CallQueued',
+      'CallOffered',
+      'CallAnswered',
+      'ConsultationStarted',
+      'CallHeld',
+      'ConsultationAnswered',
+      'CallTransferredExternally',
+      'WrapUpStarted',
+      'CallEnded',
+    ]);
+    expect(dataOf(events, 'CallTransferredExternally')[0]).toMatchObject({ transferId: consultId, fromAgentId: 'a1', number: NUMBER, consulted: true });
+    expect(dataOf(events, 'CallEnded')[0]).toMatchObject({ endedBy: 'system', reason: 'transfer destination hung up' });
+    expect((await callState(cc, callId)).outcome).toBe('transferred-externally');
+    await eventually(() => expect(gateway.stats()).toMatchObject({ calls: 0, dialogs: 0, pendingCalls: 0 }));
+  });
+
+  test('the number is busy (486): the consultation ends as failed, the caller stays on hold with a1 and nobody is re-INVITEd', { timeout: 120_000 }, async () => {
+    const trunk = await sipp({ scenario: 'agent-busy.xml', transport: 'udp', agent: 'trunk' });
+    platform = await startPlatform({ trunkUri: `sip:127.0.0.1:${trunk.port}` });
+    const { cc, gateway } = platform;
+    const first = await sipp({ scenario: 'agent-answers.xml', transport: 'udp', agent: 'a1' });
+    await externalAgent(cc, 'a1', phoneUri('a1', first.port, 'udp'));
+    const caller = await sipp({ scenario: 'caller-hung-up-on.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, earlyMedia: platform.callerEarlyMedia });
+    const callId = await answeredBy(cc, 'a1');
+
+    await cc.startConsultation(callId, 'a1', { kind: 'external', number: NUMBER }, asAgent('a1'));
+    expect(await trunk.exit, trunk.errors()).toBe(0);
+    const ended = await logWith(cc, 'ConsultationEnded');
+    expect(dataOf(ended, 'ConsultationEnded')[0]).toMatchObject({ agentId: null, reason: 'failed' });
+    expect(types(ended)).not.toContain('ConsultationAnswered');
+    expect(await callState(cc, callId)).toMatchObject({ status: 'connected', connectedAgentId: 'a1', onHold: true, transfer: null });
+
+    await cc.execute('call', callId, { type: 'ResumeCall', data: { agentId: 'a1', at: cc.now() } }, asAgent('a1'));
+    await cc.hangUp(callId, 'agent', 'a1', 'done', asAgent('a1'));
+    expect(await caller.exit, caller.errors()).toBe(0);
+    expect(await first.exit, first.errors()).toBe(0);
+    expect((await callState(cc, callId)).outcome).toBe('completed');
+    await eventually(() => expect(gateway.stats()).toMatchObject({ calls: 0, dialogs: 0, pendingCalls: 0 }));
+  });
+
+  // a1's phone hangs up once it is back with the caller: the order of the re-INVITEs is the scenarios' to check.
+  test('the number hangs up during the consultation: it ends as hung-up and a1 is re-INVITEd back to the caller', { timeout: 120_000 }, async () => {
+    const trunk = await sipp({
+      scenario: 'consult-trunk-answers-hangs-up.xml',
+      transport: 'udp',
+      agent: 'trunk',
+      timeoutSeconds: 90,
+      fill: { EXPECTED_NUMBER: '\\+3225557777', EXPECTED_FROM: '.', EXTERNAL_RTP_PORT: String(await freePort()), EXTERNAL_TALKS_MS: '500' },
+    });
+    platform = await startPlatform({ trunkUri: `sip:127.0.0.1:${trunk.port}` });
+    const { cc, gateway } = platform;
+    const first = await sipp({ scenario: 'consult-agent-moved-back.xml', transport: 'udp', agent: 'a1', timeoutSeconds: 90, fill: { AGENT_RTP_PORT: String(await freePort()) } });
+    await externalAgent(cc, 'a1', phoneUri('a1', first.port, 'udp'));
+    // The caller's one re-INVITE is a1 coming back to it.
+    const caller = await sipp({ scenario: 'caller-early-media-transferred.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, timeoutSeconds: 90, fill: { CALLER_RTP_PORT: String(await freePort()) } });
+    const callId = await answeredBy(cc, 'a1');
+
+    await cc.startConsultation(callId, 'a1', { kind: 'external', number: NUMBER }, asAgent('a1'));
+    expect(await trunk.exit, trunk.errors()).toBe(0);
+    const ended = await logWith(cc, 'ConsultationEnded');
+    expect(dataOf(ended, 'ConsultationEnded')[0]).toMatchObject({ agentId: null, reason: 'hung-up' });
+
+    expect(await first.exit, first.errors()).toBe(0);
+    expect(await caller.exit, caller.errors()).toBe(0);
+    const events = await logWith(cc, 'CallEnded');
+    expect(types(events).slice(4)).toEqual(['ConsultationStarted', 'CallHeld', 'ConsultationAnswered', 'ConsultationEnded', 'CallEnded', 'WrapUpStarted']);
+    expect(dataOf(events, 'CallEnded')[0]).toMatchObject({ endedBy: 'agent', agentId: 'a1' });
+    expect((await callState(cc, callId)).outcome).toBe('completed');
+    await eventually(() => expect(gateway.stats()).toMatchObject({ calls: 0, dialogs: 0, pendingCalls: 0 }));
+  });
+
+  test('a1 cancels after the number answered: the number gets BYE, a1 is re-INVITEd back to the caller (then hangs up)', { timeout: 120_000 }, async () => {
+    const trunk = await sipp({
+      scenario: 'consult-trunk-answers.xml',
+      transport: 'udp',
+      agent: 'trunk',
+      timeoutSeconds: 90,
+      fill: { EXPECTED_NUMBER: '\\+3225557777', EXPECTED_FROM: '.', EXTERNAL_RTP_PORT: String(await freePort()) },
+    });
+    platform = await startPlatform({ trunkUri: `sip:127.0.0.1:${trunk.port}` });
+    const { cc, gateway } = platform;
+    const first = await sipp({ scenario: 'consult-agent-moved-back.xml', transport: 'udp', agent: 'a1', timeoutSeconds: 90, fill: { AGENT_RTP_PORT: String(await freePort()) } });
+    await externalAgent(cc, 'a1', phoneUri('a1', first.port, 'udp'));
+    const caller = await sipp({ scenario: 'caller-early-media-transferred.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, timeoutSeconds: 90, fill: { CALLER_RTP_PORT: String(await freePort()) } });
+    const callId = await answeredBy(cc, 'a1');
+
+    await cc.startConsultation(callId, 'a1', { kind: 'external', number: NUMBER }, asAgent('a1'));
+    await logWith(cc, 'ConsultationAnswered');
+    await cc.cancelConsultation(callId, 'a1', asAgent('a1'));
+    expect(await trunk.exit, trunk.errors()).toBe(0);
+    expect(dataOf(await onlyCall(cc), 'ConsultationEnded')[0]).toMatchObject({ agentId: null, reason: 'cancelled' });
+
+    expect(await first.exit, first.errors()).toBe(0);
+    expect(await caller.exit, caller.errors()).toBe(0);
+    expect(types(await logWith(cc, 'CallEnded')).slice(4)).toEqual(['ConsultationStarted', 'CallHeld', 'ConsultationAnswered', 'ConsultationEnded', 'CallEnded', 'WrapUpStarted']);
+    await eventually(() => expect(gateway.stats()).toMatchObject({ calls: 0, dialogs: 0, pendingCalls: 0 }));
+  });
+});
