@@ -136,6 +136,67 @@ describe('the consultation ends without a transfer: the caller is never lost', (
   });
 });
 
+describe('consulting an external number (the gateway dials it through the trunk)', () => {
+  // No SIP edge runs here: the test answers or ends the consultation through the core the way the gateway does (external-consultation.ts).
+  const asGateway = () => ({ organisationId, actor: { kind: 'system' as const, component: 'gateway' } });
+  const consultIdOf = async (callId: string): Promise<string> => (await t.server.platform.core.states.calls.load(streams.call(callId))).state.transfer?.transferId ?? '';
+
+  test('the number answers (agentId null): the consultation shows it talking; completing transfers the caller externally and Ada wraps up', async () => {
+    const { ada, callId } = await setUp();
+    const started = await consult(callId, '{externalNumber:"+32 2 555 0100"}', ada.token);
+    expect(started.errors).toBeUndefined();
+    expect(started.data?.startConsultation).toMatchObject({ status: 'ON_HOLD', consultation: { agentId: null, agentName: null, number: '+3225550100', answered: false, startedBy: ada.agentId } });
+    expect(codeOf(await gql(t.url, 'mutation($c:ID!){completeConsultedTransfer(callId:$c){id}}', { c: callId }, ada.token))).toBe('CONSULTATION_NOT_ANSWERED');
+
+    const { core } = t.server.platform;
+    await core.execute('call', callId, { type: 'AnswerConsultation', data: { consultId: await consultIdOf(callId), agentId: null, at: core.now() } }, asGateway());
+    await core.whenIdle();
+    expect((await callOf(callId, ada.token)).consultation).toMatchObject({ number: '+3225550100', answered: true });
+
+    const completed = await gql(t.url, `mutation($c:ID!){completeConsultedTransfer(callId:$c){${CALL}}}`, { c: callId }, ada.token);
+    expect(completed.errors).toBeUndefined();
+    expect(completed.data?.completeConsultedTransfer.consultation).toBeNull();
+    expect(await board(ada.agentId)).toMatchObject({ currentCallId: callId, activity: 'WRAP_UP' });
+    const descriptions = (completed.data?.completeConsultedTransfer.timeline as { description: string }[]).map((entry) => entry.description);
+    expect(descriptions).toContain('Consultation answered');
+    expect(descriptions.some((d) => d.endsWith('to +3225550100 after a consultation'))).toBe(true);
+    // The gateway hangs up the bridged legs at the end: the call's outcome is an external transfer.
+    await core.hangUp(callId, 'system', null, 'transfer destination hung up', asGateway());
+    await core.whenIdle();
+    await gql(t.url, 'mutation($c:ID!){completeWrapUp(callId:$c){id}}', { c: callId }, ada.token);
+    await expect.poll(async () => (await callOf(callId, ada.token)).status, { timeout: 20_000 }).toBe('TRANSFERRED_EXTERNALLY');
+  });
+
+  test('the number refuses or hangs up: the consultation ends (failed / hung-up) and the caller stays on hold with Ada', async () => {
+    const { ada, callId } = await setUp();
+    const { core } = t.server.platform;
+    await consult(callId, '{externalNumber:"+3225550100"}', ada.token);
+    await core.execute('call', callId, { type: 'EndConsultation', data: { consultId: await consultIdOf(callId), reason: 'failed', at: core.now() } }, asGateway());
+    await core.whenIdle();
+    const failed = await callOf(callId, ada.token);
+    expect(failed).toMatchObject({ status: 'ON_HOLD', lastAgentId: ada.agentId, consultation: null });
+    expect((failed.timeline as { description: string }[]).map((e) => e.description)).toContain('Consultation failed: the number could not be reached; the caller is back with the agent, on hold');
+
+    await consult(callId, '{externalNumber:"+3225550100"}', ada.token);
+    const consultId = await consultIdOf(callId);
+    await core.execute('call', callId, { type: 'AnswerConsultation', data: { consultId, agentId: null, at: core.now() } }, asGateway());
+    await core.execute('call', callId, { type: 'EndConsultation', data: { consultId, reason: 'hung-up', at: core.now() } }, asGateway());
+    await core.whenIdle();
+    expect(await callOf(callId, ada.token)).toMatchObject({ status: 'ON_HOLD', consultation: null });
+    expect((await gql(t.url, 'mutation($c:ID!){resumeCall(callId:$c){status}}', { c: callId }, ada.token)).data?.resumeCall.status).toBe('IN_PROGRESS');
+  });
+
+  test('a number that is not E.164 is refused with INVALID_PHONE_NUMBER and a message saying what to type; the call stays connected', async () => {
+    const { ada, callId } = await setUp();
+    for (const number of ['0225550100', '+0225550100', 'Bob', '+32255501001234567']) {
+      const refused = await consult(callId, `{externalNumber:"${number}"}`, ada.token);
+      expect(codeOf(refused)).toBe('INVALID_PHONE_NUMBER');
+      expect(refused.errors?.[0]?.message).toContain('is not an E.164 number');
+    }
+    expect(await callOf(callId, ada.token)).toMatchObject({ status: 'IN_PROGRESS', consultation: null });
+  });
+});
+
 describe('refusals people can act on', () => {
   test('not connected, unavailable or busy colleagues, no consultation, bad targets', async () => {
     const { ada, bob, callId } = await setUp();

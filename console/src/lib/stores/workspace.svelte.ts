@@ -389,16 +389,17 @@ export const workspace = {
     }
   },
   /**
-   * Consults a colleague of the call's queue (attended transfer): the caller goes on hold and the
-   * colleague is rung. Returns the error to show, or null; on failure the call stays as it was.
+   * Consults a colleague of the call's queue or an external E.164 number (attended transfer): the
+   * caller goes on hold and the colleague is rung, or the gateway dials the number through the trunk.
+   * Returns the error to show, or null; on failure the call stays as it was.
    */
-  async consult(agentId: string): Promise<string | null> {
+  async consult(target: { agentId: string } | { externalNumber: string }): Promise<string | null> {
     const call = state.call;
     if (call === null) return 'There is no call to consult about.';
     try {
       const data = await graphql<{ startConsultation: Call }>(`mutation($c: ID!, $t: ConsultTargetInput!) { startConsultation(callId: $c, target: $t) { ${CURRENT_CALL_FIELDS} } }`, {
         c: call.id,
-        t: { agentId },
+        t: target,
       });
       adopt(data.startConsultation);
       return null;
