@@ -113,6 +113,12 @@ export interface GatewayOptions {
   recordCalls?: string;
   /** On stop, how long the core is given to record this gateway's calls ended before the legs go anyway. Default 5000 ms. */
   stopGraceMs?: number;
+  /**
+   * On stop, after the legs are ended, how long the SIP edge waits for the BYEs and CANCELs to be
+   * answered and the refused callers' ACKs (UDP retransmissions included) before its sockets close.
+   * Default 2000 ms. Embedded edge only: drachtio-server keeps its own transactions.
+   */
+  stopDrainMs?: number;
 }
 
 export interface RunningGateway {
@@ -128,7 +134,10 @@ export interface RunningGateway {
   stats(): Record<string, number>;
   /** RFC 4733 digits to a call's caller (the agent's dial pad): throws CallNotHere, or NoAnchoredMedia when the call's media is not anchored. */
   sendDtmf?(callId: string, digits: string): Promise<void>;
-  /** Ends every call in the core ('platform stopping', within stopGraceMs), then every SIP leg (BYE, CANCEL, 503). */
+  /**
+   * Ends every call in the core ('platform stopping', within stopGraceMs), then every SIP leg (BYE,
+   * CANCEL, 503), and waits (at most stopDrainMs) for those transactions to finish before closing.
+   */
   stop(): Promise<void>;
 }
 
@@ -161,6 +170,9 @@ const recordingsFor = (options: GatewayOptions, media: RunningMedia, policy: Rec
   const client = media.client;
   return new CallRecordings({ control: { request: (command, params) => client.request(command, params) }, dataDir: options.dataDir, cc: options.cc, logger, policy });
 };
+
+/** How long a stop waits for the SIP transactions it started (stopDrainMs). */
+const DEFAULT_STOP_DRAIN_MS = 2000;
 
 export const startGateway = async (options: GatewayOptions): Promise<RunningGateway> => {
   const logger = options.logger ?? jsonLogger;
@@ -214,8 +226,9 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
       // The core records every call ended first (bounded), so a restart does not find them live.
       await gateway.endCallsInCore(options.stopGraceMs);
       gateway.stop();
-      // Let the BYEs and final responses just sent leave before the sockets close.
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The BYEs, CANCELs and refusals just sent finish (retransmitted over UDP) before the sockets close.
+      const drained = await edge.drain(options.stopDrainMs ?? DEFAULT_STOP_DRAIN_MS);
+      if (!drained.settled) logger.warn({ awaitingResponse: drained.awaitingResponse, awaitingAck: drained.awaitingAck }, 'sip edge closing with transactions unfinished: those peers may keep retransmitting');
       await webSocket?.close();
       await edge.close();
       await media.stop();

@@ -6,13 +6,12 @@
  * endpoints of the caller, a1's phone and the number are sockets of this test, each sending audio
  * whose payload is one byte repeated (its mark), so every count says who hears whom.
  */
-import dgram from 'node:dgram';
 import { afterEach, describe, expect, test } from 'vitest';
 import { type CommandContext, type ContactCenter, type RecordedEvent, streams } from '@cc/core';
-import type { NgClient } from '../src/media/ng-client.ts';
 import { rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
 import { consultationMediaCallId } from '../src/session/external-consultation.ts';
 import { anchorPortOf } from './support/caller-rtp.ts';
+import { MarkedRtp, remotePortOf } from './support/marked-rtp.ts';
 import { useEmbeddedRtpengine } from './support/embedded-rtpengine.ts';
 import { eventually, externalAgent, onlyCall, ORG, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
 import { freePort, killAllSipp, sipp } from './support/sipp.ts';
@@ -25,62 +24,9 @@ const CALLER_MARK = 0x77;
 const AGENT_MARK = 0x33;
 const EXTERNAL_MARK = 0x55;
 
-/** Where the media server sends party `tag`'s media (the address that party gave it). */
-const remotePortOf = async (client: NgClient, callId: string, tag: string): Promise<number> => {
-  const query = await client.query({ 'call-id': callId });
-  const party = (query.tags as Record<string, { medias?: Array<{ streams?: Array<{ endpoint?: { port?: number } }> }> }>)[tag];
-  return Number(party?.medias?.[0]?.streams?.[0]?.endpoint?.port);
-};
-
 const asAgent = (agentId: string): CommandContext => ({ organisationId: ORG, actor: { kind: 'user', userId: agentId } });
 const dataOf = <T>(events: RecordedEvent[], type: string): T[] => events.filter((event) => event.type === type).map((event) => event.data as T);
 const callState = async (cc: ContactCenter, callId: string) => (await cc.states.calls.load(streams.call(callId))).state;
-
-/** A party's RTP endpoint: counts what it hears by mark, and sends its own marked PCMU every 20 ms once told where. */
-class MarkedRtp {
-  readonly socket = dgram.createSocket('udp4');
-  readonly #heard = new Map<number, number>();
-  #timer: NodeJS.Timeout | null = null;
-
-  async open(): Promise<number> {
-    await new Promise<void>((resolve) => this.socket.bind(0, '127.0.0.1', () => resolve()));
-    this.socket.on('message', (packet) => {
-      if (packet.length < 13) return;
-      const mark = packet[12] ?? -1;
-      if (packet[packet.length - 1] === mark) this.#heard.set(mark, (this.#heard.get(mark) ?? 0) + 1);
-    });
-    return this.socket.address().port;
-  }
-
-  heard(mark: number): number {
-    return this.#heard.get(mark) ?? 0;
-  }
-
-  send(port: number, mark: number): void {
-    this.stop();
-    let sequence = 1;
-    this.#timer = setInterval(() => {
-      const packet = Buffer.alloc(172, mark);
-      packet[0] = 0x80;
-      packet[1] = 0;
-      packet.writeUInt16BE(sequence & 0xffff, 2);
-      packet.writeUInt32BE(sequence * 160, 4);
-      packet.writeUInt32BE(0x0c0c0000 + mark, 8);
-      sequence += 1;
-      this.socket.send(packet, port, '127.0.0.1');
-    }, 20);
-  }
-
-  stop(): void {
-    if (this.#timer !== null) clearInterval(this.#timer);
-    this.#timer = null;
-  }
-
-  async close(): Promise<void> {
-    this.stop();
-    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
-  }
-}
 
 describe.skipIf(missing !== null)(`a1 consults an external number${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
   let platform: Platform | null = null;

@@ -3,9 +3,11 @@
  * caller answered by agent a1's phone; a1 consults a2 through the core (as the API does). a2's
  * phone is rung like a transfer offer; its answer does not move the caller, who stays on hold with
  * a1 until the transfer is completed (then re-INVITEd with a2's SDP, a1's leg ends) or the
- * consultation ends (a2's leg ends, the caller is never re-INVITEd).
+ * consultation ends (a2's leg ends, the caller is never re-INVITEd). These run without the media
+ * server (RTPENGINE=off): SIP-phone agents then stay apart, as the phones' scenarios expect; with it
+ * they are connected to each other (consultation-sip-phones.test.ts).
  */
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { type CommandContext, type ContactCenter, type RecordedEvent, streams } from '@cc/core';
 import { killAllSipp, sipp } from './support/sipp.ts';
 import { agentLog, eventually, externalAgent, onlyCall, ORG, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
@@ -62,6 +64,15 @@ const endedWithin = (run: { exit: Promise<number> }, ms: number): Promise<boolea
   Promise.race([run.exit.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
 
 describe('a1 consults a2', () => {
+  const previousSetting = process.env.RTPENGINE;
+  beforeAll(() => {
+    process.env.RTPENGINE = 'off';
+  });
+  afterAll(() => {
+    if (previousSetting === undefined) delete process.env.RTPENGINE;
+    else process.env.RTPENGINE = previousSetting;
+  });
+
   test('a2 answers: the caller stays on hold with a1; on completion the caller is re-INVITEd to a2 and a1 gets BYE', async () => {
     platform = await startPlatform();
     const { cc, gateway } = platform;

@@ -29,6 +29,14 @@ export class CallMedia {
   readonly #logger: CoreLogger;
   /** Anchored legs by leg id. */
   readonly #legs = new Map<string, MediaLeg>();
+  /**
+   * Offers of an agent leg to forks of another kind than its first anchored one (a browser and a
+   * desk phone of one agent ring together): rtpengine makes one description per party, so each kind
+   * gets a media leg (parties) of its own, `<leg id>.<kind>`, rather than one party per fork: forks
+   * of one kind can use the same offer. The answering fork's kind becomes the leg's; the others go.
+   * Null: that kind was offered the caller's description as it is (media-direct).
+   */
+  readonly #otherKinds = new Map<string, Map<MediaEndpointKind, MediaLeg | null>>();
   #anchoredAny = false;
   #ended = false;
   readonly #anchor: CallerAnchor | null;
@@ -115,17 +123,26 @@ export class CallMedia {
    * connects, as signalling only, and the failure is logged).
    */
   async offerFor(legId: string, agentKind: MediaEndpointKind, callerOffer: string): Promise<string> {
-    if (this.#port === null || !this.anchors(agentKind) || this.#ended) return callerOffer;
-    const leg: MediaLeg = { callId: this.callId, legId, caller: this.callerKind, agent: agentKind, ...(this.#injectDtmf ? { injectDtmf: true } : {}) };
+    if (this.#port === null || !this.anchors(agentKind) || this.#ended) {
+      if (this.#port !== null && !this.#ended) this.#otherKinds.set(legId, (this.#otherKinds.get(legId) ?? new Map<MediaEndpointKind, MediaLeg | null>()).set(agentKind, null));
+      return callerOffer;
+    }
+    const first = this.#legs.get(legId);
+    const mediaLegId = first === undefined || first.agent === agentKind ? legId : `${legId}.${agentKind}`;
+    const leg: MediaLeg = { callId: this.callId, legId: mediaLegId, caller: this.callerKind, agent: agentKind, ...(this.#injectDtmf ? { injectDtmf: true } : {}) };
+    const keep = (): void => {
+      if (mediaLegId === legId) this.#legs.set(legId, leg);
+      else this.#otherKinds.set(legId, (this.#otherKinds.get(legId) ?? new Map<MediaEndpointKind, MediaLeg | null>()).set(agentKind, leg));
+    };
     if (this.#anchor !== null && this.#early !== null) {
       // The caller is anchored already: every agent leg is offered the far side of that one anchor.
-      const offer = await this.#anchor.offerToAgent(this.callId, agentKind, callerOffer, legId);
-      this.#legs.set(legId, leg);
+      const offer = await this.#anchor.offerToAgent(this.callId, agentKind, callerOffer, mediaLegId);
+      keep();
       return offer;
     }
     try {
       const offer = await this.#port.offerToAgent(leg, callerOffer);
-      this.#legs.set(legId, leg);
+      keep();
       this.#anchoredAny = true;
       return offer;
     } catch (error) {
@@ -178,11 +195,12 @@ export class CallMedia {
   }
 
   /** The answer to send to the caller for the agent's answer on this leg. Throws when the media port refuses it. */
-  async answerFrom(legId: string, agentAnswer: string): Promise<string> {
+  async answerFrom(legId: string, agentAnswer: string, agentKind?: MediaEndpointKind): Promise<string> {
+    if (agentKind !== undefined) this.#answeredAs(legId, agentKind);
     const leg = this.#legs.get(legId);
     if (leg === undefined || this.#port === null) return agentAnswer;
     if (this.#anchor !== null && this.#early !== null) {
-      const answer = await this.#anchor.answerFromAgent(this.callId, leg.agent, agentAnswer, this.#early, legId);
+      const answer = await this.#anchor.answerFromAgent(this.callId, leg.agent, agentAnswer, this.#early, leg.legId);
       this.#agentKind = leg.agent;
       return answer;
     }
@@ -206,14 +224,47 @@ export class CallMedia {
     return this.#port.reanswer(leg, from, answer);
   }
 
+  /**
+   * The agent of this leg is the caller's far side again: a consulted colleague's answer made theirs
+   * the anchor's agent party, so the first agent's re-offers would otherwise go out as the colleague's.
+   */
+  reconnectAgent(legId: string): void {
+    const leg = this.#legs.get(legId);
+    if (leg === undefined || this.#anchor === null || this.#early === null) return;
+    this.#agentKind = leg.agent;
+    this.#anchor.reconnectAgent?.(this.callId, leg.legId);
+  }
+
+  /**
+   * A fork of `agentKind` answered leg `legId`: the offer made for that kind is the leg's media from
+   * now on (null: media-direct), and the offers made for other kinds are released. No offer made
+   * for that kind: the fork was sent the dialled one (signalling that offers every fork the same).
+   */
+  #answeredAs(legId: string, agentKind: MediaEndpointKind): void {
+    const others = this.#otherKinds.get(legId);
+    this.#otherKinds.delete(legId);
+    const first = this.#legs.get(legId);
+    const own = others?.get(agentKind);
+    const answering = first?.agent === agentKind || own === undefined ? first : (own ?? undefined);
+    for (const leg of [first, ...(others?.values() ?? [])]) if (leg !== undefined && leg !== null && leg !== answering) this.#release(leg);
+    if (answering === undefined) this.#legs.delete(legId);
+    else this.#legs.set(legId, answering);
+  }
+
   /** An agent leg ended before it was connected (declined, timed out, another agent won). */
   endLeg(legId: string): void {
+    for (const other of this.#otherKinds.get(legId)?.values() ?? []) if (other !== null) this.#release(other);
+    this.#otherKinds.delete(legId);
     const leg = this.#legs.get(legId);
     if (leg === undefined || this.#port === null) return;
     this.#legs.delete(legId);
+    this.#release(leg);
+  }
+
+  #release(leg: MediaLeg): void {
     // With the caller anchored for the whole call a leg owns no media of its own.
-    if (this.#early !== null) return;
-    this.#port.endLeg(leg).catch((error: unknown) => this.#logger.warn({ callId: this.callId, legId, err: (error as Error).message }, 'media leg release failed'));
+    if (this.#port === null || this.#early !== null) return;
+    this.#port.endLeg(leg).catch((error: unknown) => this.#logger.warn({ callId: this.callId, legId: leg.legId, err: (error as Error).message }, 'media leg release failed'));
   }
 
   /** The call is over: all its media goes. */
@@ -221,6 +272,7 @@ export class CallMedia {
     if (this.#ended) return;
     this.#ended = true;
     this.#legs.clear();
+    this.#otherKinds.clear();
     this.#anchor?.release?.(this.callId);
     if (this.#port === null || !this.#anchoredAny) return;
     this.#port.endCall(this.callId).catch((error: unknown) => this.#logger.warn({ callId: this.callId, err: (error as Error).message }, 'media release failed'));

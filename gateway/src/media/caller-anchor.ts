@@ -65,6 +65,8 @@ export interface CallerAnchor {
   playDtmf(callId: string, to: MediaSide, digits: string): Promise<void>;
   /** The call is over: forget what the anchor kept for it. */
   release?(callId: string): void;
+  /** Leg `legId`'s agent is the caller's far side again (back from a consultation whose colleague answered on this anchor). */
+  reconnectAgent?(callId: string, legId: string): void;
 }
 
 const withInjection = (flags: BencodeDictionary): BencodeDictionary => ({ ...flags, flags: [...(Array.isArray(flags.flags) ? flags.flags : []), 'inject-DTMF'] });
@@ -153,6 +155,10 @@ export class RtpengineCallerAnchor implements CallerAnchor {
 
   release(callId: string): void {
     this.#agentParties.delete(callId);
+  }
+
+  reconnectAgent(callId: string, legId: string): void {
+    this.#agentParties.set(callId, partyTags(legId).agent);
   }
 
   async answerCaller(callId: string, callerOffer: string): Promise<string> {

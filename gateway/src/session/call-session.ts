@@ -127,6 +127,8 @@ export class CallSession {
       callId,
       logger: deps.logger,
       offerToCaller: (legId, offer) => this.#media.reoffer(legId, 'agent', offer, (relayed) => caller.reoffer(relayed)),
+      media: deps.media ?? null,
+      backWithCaller: (legId) => this.#media.reconnectAgent(legId),
     });
     this.#externalConsultation = new ExternalConsultation(
       { cc: deps.cc, port: deps.port, logger: deps.logger, trunkUri: deps.trunkUri, transferFrom: transfer.transferFrom, media: deps.media ?? null },
@@ -356,13 +358,16 @@ export class CallSession {
       return;
     }
     const caller = this.caller;
-    const offer = caller.offer === null ? null : await this.#media.offerFor(offerId, endpointKindOf(target), caller.offer);
+    const kind = endpointKindOf(target);
+    const offer = caller.offer === null ? null : await this.#media.offerFor(offerId, kind, caller.offer);
     // Late offer: the phone's 200 offers, and the caller's answer to it goes back in the phone's ACK.
     const lateOffer = caller.offer === null;
     if (entry.state === 'ended') {
       this.#media.endLeg(offerId);
       return;
     }
+    // The agent's other registrations (forks) get an offer of their own kind, made once per kind.
+    const offers = new Map<MediaEndpointKind, Promise<string | null>>([[kind, Promise.resolve(offer)]]);
     entry.leg = this.#deps.port.dial(
       target,
       {
@@ -373,10 +378,16 @@ export class CallSession {
           ['X-CC-Call-Id', this.callId],
           ['X-CC-Offer-Id', offerId],
         ],
+        forkOffer: (contact) => {
+          const forkKind = endpointKindOf(contact);
+          const made = offers.get(forkKind) ?? this.#forkOffer(entry, forkKind);
+          offers.set(forkKind, made);
+          return made;
+        },
       },
       {
         ringing: () => this.#deps.logger.debug({ callId: this.callId, agentId }, 'agent phone ringing'),
-        ...(lateOffer ? { answerOffer: (agentOffer: string) => this.#agentOffered(entry, endpointKindOf(target), agentOffer) } : {}),
+        ...(lateOffer ? { answerOffer: (agentOffer: string, contact?: string) => this.#agentOffered(entry, endpointKindOf(contact ?? target), agentOffer) } : {}),
         // A late offer was connected in answerOffer, before the ACK: its 'answered' has nothing left to do.
         answered: (sdp) => (lateOffer ? undefined : this.step(() => this.#agentAnswered(entry, sdp))),
         refused: (status) => this.step(() => this.#agentRefused(entry, status)),
@@ -387,6 +398,29 @@ export class CallSession {
         referred: (referTo, progress) => this.#transfers.referred(entry.agentId, referTo, progress),
       },
     );
+  }
+
+  /**
+   * The caller's offer anchored for a registration of another kind than the dialled one (a desk
+   * phone next to a browser), made in turn with the session's other steps while the offer still
+   * rings; rejects once it does not (the fork is then not rung).
+   */
+  #forkOffer(entry: AgentLeg, kind: MediaEndpointKind): Promise<string | null> {
+    return new Promise<string | null>((resolve, reject) => {
+      this.step(async () => {
+        const callerOffer = this.caller.offer;
+        if (entry.state !== 'ringing') {
+          reject(new Error('the agent leg no longer rings'));
+          return;
+        }
+        try {
+          resolve(callerOffer === null ? null : await this.#media.offerFor(entry.offerId, kind, callerOffer));
+        } catch (error) {
+          reject(error as Error);
+          throw error;
+        }
+      });
+    });
   }
 
   /**
@@ -475,7 +509,8 @@ export class CallSession {
     }
     let callerAnswer: string;
     try {
-      callerAnswer = await this.#media.answerFrom(entry.offerId, sdp as string);
+      // A forked leg's target is the registration that answered: its kind picks the offer it was sent.
+      callerAnswer = await this.#media.answerFrom(entry.offerId, sdp as string, endpointKindOf(leg.target));
     } catch (error) {
       this.#deps.logger.error({ callId: this.callId, agentId: entry.agentId, err: (error as Error).message }, 'media server refused the agent phone answer: hung up and declined');
       this.#endLeg(entry);

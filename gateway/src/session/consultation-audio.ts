@@ -2,19 +2,24 @@
  * Agent-to-agent audio during a consultation (attended transfer). While a1 consults a2 the caller
  * stays on hold (music on the caller's anchor); once a2's phone answered, a1's leg is moved onto
  * a2's media, and back, with late-offer re-INVITEs (RFC 3261 14.2):
- * - connect: a1 gets a re-INVITE without SDP and offers in its 200 (JsSIP does: `_receiveReinvite`);
- *   a2 gets that offer in a re-INVITE and its answer goes to a1 in the ACK. Two browsers speak
- *   WebRTC to each other, so this is media-direct; a SIP phone on either side would need its own
- *   media call on the media port: not carried (the agents then stay apart, as before).
+ * - connect: a1 gets a re-INVITE without SDP and offers in its 200 (JsSIP does: `_receiveReinvite`;
+ *   so do SIP phones); a2 gets that offer in a re-INVITE and its answer goes to a1 in the ACK. Two
+ *   browsers speak WebRTC to each other, so this is media-direct. When either is a SIP phone (plain
+ *   RTP) the offer and answer go through a media call of the consultation's own on the media port
+ *   (`<callId>.consult.<a2's offer id>`: a1 is its `c.` side, a2 its `a.` side), which also turns
+ *   WebRTC into plain RTP; without a media port such agents stay apart, as before.
  * - return (cancel, a2 declines later or hangs up): a1 offers again, and that offer goes to the
  *   caller the way any re-offer does (anchored, re-INVITE, the caller's answer back in a1's ACK).
  * - hand-over (completed): a2 offers again and the caller is re-INVITEd with it the same way.
+ * The consultation's media call is released on return and hand-over.
  * An ACK must carry an answer (JsSIP ends the call otherwise): when a2 refuses the offer, a1's is
  * sent to the caller instead, so a1 is back with the caller.
  */
 import type { CoreLogger } from '@cc/core';
 import type { OutboundLeg } from '../signalling/signalling-port.ts';
+import type { MediaLeg, MediaPort } from '../media/media-port.ts';
 import { endpointKindOf } from '../media/call-media.ts';
+import { consultationMediaCallId } from './external-consultation.ts';
 
 /** An agent's answered leg, as the session knows it. */
 export interface ConsultingLeg {
@@ -28,6 +33,10 @@ export interface ConsultationAudioDependencies {
   logger: CoreLogger;
   /** Relays a leg's new offer to the caller (anchored when the call is), resolving with the answer for that leg. */
   offerToCaller(legId: string, offer: string): Promise<string>;
+  /** Connects agents when either is a SIP phone; null: media off, they stay apart. */
+  media: MediaPort | null;
+  /** This agent's leg is the caller's far side again (the caller's anchor took a2's answer when a2 answered). */
+  backWithCaller(legId: string): void;
 }
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -36,6 +45,8 @@ export class ConsultationAudio {
   readonly #deps: ConsultationAudioDependencies;
   /** The consulted leg a1 is talking to, or null while a1 is with the caller. */
   #bridgedTo: string | null = null;
+  /** The consultation's own media call while a1 and a2 are connected through the media port, else null. */
+  #mediaCall: string | null = null;
 
   constructor(deps: ConsultationAudioDependencies) {
     this.#deps = deps;
@@ -52,11 +63,17 @@ export class ConsultationAudio {
     return legs.every((leg) => leg !== null && !leg.ended && leg.requestOffer !== undefined && endpointKindOf(leg.target) === 'webrtc');
   }
 
+  /** Can two agents' legs be connected through a media call: a1's signalling can ask for an offer and a2's leg is up. */
+  static canAnchor(first: ConsultingLeg, consulted: ConsultingLeg): boolean {
+    return first.leg !== null && !first.leg.ended && first.leg.requestOffer !== undefined && consulted.leg !== null && !consulted.leg.ended;
+  }
+
   /** a2 answered: a1 is re-INVITEd onto a2's media. Failures are logged; a1 stays with (or goes back to) the caller. */
   async connect(first: ConsultingLeg, consulted: ConsultingLeg): Promise<void> {
-    const { callId, logger } = this.#deps;
+    const { callId, logger, media } = this.#deps;
     if (!ConsultationAudio.canConnect(first, consulted)) {
-      logger.info({ callId, from: first.agentId, to: consulted.agentId }, 'consultation: agents not connected to each other (a SIP phone needs media anchoring, not carried)');
+      if (media !== null && ConsultationAudio.canAnchor(first, consulted)) await this.#connectThroughMedia(first, consulted, media);
+      else logger.info({ callId, from: first.agentId, to: consulted.agentId }, 'consultation: agents not connected to each other (a SIP phone needs the media server, which is off)');
       return;
     }
     const firstLeg = first.leg as OutboundLeg;
@@ -79,12 +96,50 @@ export class ConsultationAudio {
     }
   }
 
+  /**
+   * Either agent on a SIP phone: a1's offer is anchored in the consultation's media call towards a2,
+   * a2 is re-INVITEd with it, and a2's answer, anchored back, goes to a1 in its ACK.
+   */
+  async #connectThroughMedia(first: ConsultingLeg, consulted: ConsultingLeg, media: MediaPort): Promise<void> {
+    const { callId, logger } = this.#deps;
+    const firstLeg = first.leg as OutboundLeg;
+    const consultedLeg = consulted.leg as OutboundLeg;
+    const mediaLeg: MediaLeg = { callId: consultationMediaCallId(callId, consulted.offerId), legId: consulted.offerId, caller: endpointKindOf(firstLeg.target), agent: endpointKindOf(consultedLeg.target) };
+    try {
+      await (firstLeg.requestOffer as NonNullable<OutboundLeg['requestOffer']>).call(firstLeg, async (offer) => {
+        try {
+          this.#mediaCall = mediaLeg.callId;
+          const towardsConsulted = await media.offerToAgent(mediaLeg, offer);
+          const answer = await media.answerFromAgent(mediaLeg, await consultedLeg.reoffer(towardsConsulted));
+          this.#bridgedTo = consulted.offerId;
+          return answer;
+        } catch (error) {
+          logger.warn({ callId, agentId: consulted.agentId, err: errorText(error) }, 'consulted phone could not be connected through the media server: the consulting agent stays with the caller');
+          this.#releaseMedia();
+          this.#deps.backWithCaller(first.offerId);
+          return this.#deps.offerToCaller(first.offerId, offer);
+        }
+      });
+      if (this.#bridgedTo === consulted.offerId) logger.info({ callId, from: first.agentId, to: consulted.agentId, mediaCall: mediaLeg.callId }, 'consultation: agents connected through the media server');
+    } catch (error) {
+      this.#bridgedTo = null;
+      this.#releaseMedia();
+      logger.warn({ callId, agentId: first.agentId, err: errorText(error) }, "consultation: the consulting agent's phone could not be moved to the consulted agent");
+    }
+  }
+
   /** The consultation ended without a transfer: a1 goes back to the caller (who stays on hold until a1 resumes). */
   async returnFirst(consultedOfferId: string, first: ConsultingLeg | undefined): Promise<void> {
     if (this.#bridgedTo !== consultedOfferId) return;
     this.#bridgedTo = null;
-    if (first?.leg == null || first.leg.ended) return;
-    await this.#toCaller(first, 'consultation over: the consulting agent is back with the caller');
+    const anchored = this.#mediaCall !== null;
+    try {
+      if (first?.leg == null || first.leg.ended) return;
+      if (anchored) this.#deps.backWithCaller(first.offerId);
+      await this.#toCaller(first, 'consultation over: the consulting agent is back with the caller');
+    } finally {
+      this.#releaseMedia();
+    }
   }
 
   /**
@@ -94,8 +149,21 @@ export class ConsultationAudio {
   async handOver(consulted: ConsultingLeg): Promise<boolean> {
     if (this.#bridgedTo !== consulted.offerId) return false;
     this.#bridgedTo = null;
-    await this.#toCaller(consulted, 'consultation completed: the consulted agent is connected to the caller');
+    try {
+      await this.#toCaller(consulted, 'consultation completed: the consulted agent is connected to the caller');
+    } finally {
+      this.#releaseMedia();
+    }
     return true;
+  }
+
+  /** The consultation's media call, if any, goes (a1 or a2 is with the caller again, or the call ended). */
+  #releaseMedia(): void {
+    const { callId, logger, media } = this.#deps;
+    const mediaCall = this.#mediaCall;
+    this.#mediaCall = null;
+    if (mediaCall === null || media === null) return;
+    media.endCall(mediaCall).catch((error: unknown) => logger.warn({ callId, mediaCall, err: errorText(error) }, 'consultation media release failed'));
   }
 
   async #toCaller(entry: ConsultingLeg, done: string): Promise<void> {

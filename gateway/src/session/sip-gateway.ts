@@ -17,7 +17,7 @@ import type { SipCredentials } from '../registrar/sip-credentials.ts';
 import { AgentCallAuthentication } from './agent-call-authentication.ts';
 import { CallSession } from './call-session.ts';
 import { OutboundCalls } from './outbound-call-session.ts';
-import { endCallsForStop } from './platform-stop.ts';
+import { endCallsForStop, PLATFORM_STOPPING } from './platform-stop.ts';
 import { DEFAULT_AGENT_RING_SECONDS, PlacedCalls } from './placed-call-session.ts';
 import { QueueDirectory } from './queue-directory.ts';
 import { describesMedia } from './session-description.ts';
@@ -71,6 +71,8 @@ export class SipGateway {
   /** Calls placed from the platform (placeCall): the agent's phone is rung first, then the callee. */
   readonly #placed: PlacedCalls;
   #unsubscribe: (() => void) | null = null;
+  /** The platform is stopping (endCallsInCore): a new call would be left live in the core, so it is refused 503. */
+  #stopping = false;
 
   constructor(options: SipGatewayOptions) {
     this.#options = options;
@@ -124,6 +126,7 @@ export class SipGateway {
    * which then ends the legs; callers not yet answered get 503 rather than the outcome's status.
    */
   async endCallsInCore(graceMs?: number): Promise<void> {
+    this.#stopping = true;
     for (const session of this.#sessions.values()) session.platformStopping();
     const callIds = [...this.#sessions.keys(), ...this.#outbound.callIds, ...this.#placed.callIds];
     await endCallsForStop(this.#options.cc, callIds, this.#options.logger, graceMs);
@@ -153,6 +156,11 @@ export class SipGateway {
   #admit(call: InboundCall): InboundCallListener {
     const { logger, trustedPeers } = this.#options;
     const details = { sipCallId: call.id, from: `${call.source.address}:${call.source.port}`, transport: call.source.transport, dialled: call.dialled };
+    if (this.#stopping) {
+      logger.info(details, 'call refused: platform stopping');
+      call.reject(503, PLATFORM_STOPPING);
+      return ignore;
+    }
     const visitor = call.source.transport === 'ws';
     // An agent dialling a number from their own phone (authenticated there), not a caller.
     const outbound = this.#outbound.admit(call, (dialled) => this.directory.lookup(dialled) !== null);

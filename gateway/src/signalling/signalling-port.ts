@@ -136,9 +136,10 @@ export interface OutboundLegListener extends InDialogListener {
    * Late offer (dialled with `offer: null`, RFC 3261 13.2.1): the far end's 2xx carries its offer.
    * Resolves with the answer, which the edge sends in the ACK before it calls `answered(offer)`.
    * A rejection ends the leg (ACK without a body, then BYE) and is reported as `refused(488)`.
-   * Without this method a late-offer 2xx is ACKed at once with no body.
+   * Without this method a late-offer 2xx is ACKed at once with no body. `contact` is the
+   * registration that offered when the leg rings several (forking), so its kind of media is known.
    */
-  answerOffer?(offer: string): Promise<string>;
+  answerOffer?(offer: string, contact?: string): Promise<string>;
   /** The far end answered with its session description; the edge has already acknowledged it. */
   answered(sdp: string | null): void;
   /** A final refusal (486, 603, 408 on timeout, 487 after our CANCEL, ...). */
@@ -158,9 +159,16 @@ export interface DialOptions {
    * softphone can match the ringing leg to the offer it shows.
    */
   headers?: ReadonlyArray<readonly [string, string]>;
+  /**
+   * The offer for another registration of the same agent rung by this leg (forking): one of
+   * another kind (a desk phone next to a browser needs plain RTP, the browser WebRTC) or one made
+   * while the leg rings. A rejection leaves that registration unrung. Absent: `offer` goes to all.
+   */
+  forkOffer?(contact: string): Promise<string | null>;
 }
 
 export interface OutboundLeg {
+  /** Where the leg goes: for a forked leg, the registration that answered once one did. */
   readonly target: string;
   /** CANCEL while ringing, BYE once answered; nothing once ended. */
   end(): void;

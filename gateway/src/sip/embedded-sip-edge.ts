@@ -28,10 +28,12 @@ import {
   type ServerTransaction,
   type TimerSettings,
   TransactionLayer,
+  type TransactionsSettled,
   type TransactionUser,
 } from './transactions.ts';
 import { type Flow, SipTransport, type TransportName } from './transport.ts';
 import { ForkedLeg } from './forked-leg.ts';
+import { DeferredForkBranch } from './deferred-fork.ts';
 import type { TrunkAuthentication } from './trunk-authentication.ts';
 import { RouteSet } from './route-set.ts';
 import type { SipTlsSettings } from './tls-settings.ts';
@@ -76,7 +78,11 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
   readonly #pending = new Map<string, InboundSipCall>();
   /** Legs we placed over a WebSocket, not yet in a dialog: a closing socket must refuse them too. */
   readonly #placedOverWebSocket = new Set<DialogLeg>();
+  /** Legs ringing an agent's registrations, by agent: a registration made meanwhile is rung too (late forking). */
+  readonly #ringingAgents = new Map<string, Set<ForkedLeg>>();
   #handler: ((call: InboundCall) => InboundCallListener) | null = null;
+  /** The gateway is stopping (drain): requests outside a dialog get 503. */
+  #stopping = false;
 
   constructor(options: EmbeddedSipEdgeOptions) {
     this.logger = options.logger;
@@ -87,6 +93,7 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
     this.layer = new TransactionLayer(this.transport, { ...DEFAULT_TIMERS, ...options.timers }, options.logger);
     this.layer.attach(this);
     this.registrar = options.credentials === undefined ? null : new Registrar({ credentials: options.credentials, logger: options.logger });
+    this.registrar?.onChange((agentId) => this.#forkLate(agentId));
     this.transport.onWebSocketClosed((websocket) => {
       this.registrar?.websocketClosed(websocket);
       for (const leg of [...this.#dialogs.values()]) leg.websocketClosed?.(websocket);
@@ -110,31 +117,64 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
   }
 
   dial(target: string, options: DialOptions, listener: OutboundLegListener): OutboundLeg {
-    const forks = this.#forkTargets(target);
-    if (forks.length > 1) {
-      // One Call-ID and From tag for every fork, as a forking proxy sends them: a phone that holds two
-      // of the bindings sees a merged request (RFC 3261 8.2.2.2) rather than ringing twice.
-      const dialog = { callId: randomUUID(), localTag: newTag() };
-      this.logger.info({ target, registrations: forks.length }, 'ringing every registration of the agent');
-      const leg = new ForkedLeg(forks, (contact, forkListener) => new OutboundSipLeg(this, contact, options, forkListener, dialog), listener);
+    const agentId = this.registrar?.bindingFor(target)?.agentId;
+    if (agentId === undefined) {
+      const leg = new OutboundSipLeg(this, target, options, listener);
       leg.start();
       return leg;
     }
-    const leg = new OutboundSipLeg(this, target, options, listener);
+    // A registered contact stands for its agent: every live binding is rung (the dialled one first),
+    // as a forking proxy would, and one made while the leg rings is added (#forkLate). One Call-ID
+    // and From tag for every fork: a phone that holds two of the bindings sees a merged request
+    // (RFC 3261 8.2.2.2) rather than ringing twice.
+    const forks = [target, ...this.#bindingContacts(agentId).filter((contact) => contact !== target)];
+    const dialog = { callId: randomUUID(), localTag: newTag() };
+    if (forks.length > 1) this.logger.info({ target, registrations: forks.length }, 'ringing every registration of the agent');
+    const ringing = this.#ringingAgents.get(agentId) ?? new Set<ForkedLeg>();
+    const settled = (): void => {
+      ringing.delete(leg);
+      if (ringing.size === 0 && this.#ringingAgents.get(agentId) === ringing) this.#ringingAgents.delete(agentId);
+    };
+    // The session's listener underneath (its other methods inherited), told first that the leg stopped ringing.
+    const tracked: OutboundLegListener = Object.assign(Object.create(listener) as OutboundLegListener, {
+      answered: (sdp: string | null) => {
+        settled();
+        listener.answered(sdp);
+      },
+      refused: (status: number) => {
+        settled();
+        listener.refused(status);
+      },
+    });
+    const forkOffer = options.forkOffer;
+    const leg = new ForkedLeg(
+      forks,
+      (contact, forkListener) =>
+        contact === target || forkOffer === undefined
+          ? new OutboundSipLeg(this, contact, options, forkListener, dialog)
+          : new DeferredForkBranch(contact, () => forkOffer.call(options, contact), (offer) => new OutboundSipLeg(this, contact, { ...options, offer }, forkListener, dialog), forkListener),
+      tracked,
+    );
+    ringing.add(leg);
+    this.#ringingAgents.set(agentId, ringing);
     leg.start();
     return leg;
   }
 
-  /**
-   * A registered contact stands for its agent: every live binding of that agent is rung (the
-   * dialled one first). Bindings made after the INVITEs went out are not added to a ringing leg.
-   */
-  #forkTargets(target: string): string[] {
-    const registrar = this.registrar;
-    const binding = registrar?.bindingFor(target);
-    if (registrar === null || binding === undefined || binding === null) return [target];
-    const others = registrar.bindingsOf(binding.agentId).map((other) => other.contact).filter((contact) => contact !== target);
-    return [target, ...others];
+  /** The contacts of an agent's live bindings, newest first. */
+  #bindingContacts(agentId: string): string[] {
+    return this.registrar?.bindingsOf(agentId).map((binding) => binding.contact) ?? [];
+  }
+
+  /** An agent's bindings changed: a new one is rung by every leg still ringing that agent (RFC 3261 16.5). */
+  #forkLate(agentId: string): void {
+    const ringing = this.#ringingAgents.get(agentId);
+    if (ringing === undefined) return;
+    for (const contact of this.#bindingContacts(agentId)) {
+      for (const leg of ringing) {
+        if (leg.addFork(contact)) this.logger.info({ agentId, contact }, 'registration made while the agent rings: rung too (late fork)');
+      }
+    }
   }
 
   registeredContact(agentId: string): string | null {
@@ -146,9 +186,21 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
     return { dialogs: this.#dialogs.size, pendingCalls: this.#pending.size, serverTransactions: server, clientTransactions: client, registrations: this.registrar?.count ?? 0 };
   }
 
+  /**
+   * The gateway is stopping and its legs have been ended: new requests outside a dialog get 503
+   * from now on, and this resolves once the BYEs, CANCELs and cancelled INVITEs in flight have their
+   * final responses and the INVITEs refused 487/503 their ACKs (so the sockets can close), or at
+   * `deadlineMs` with what was left.
+   */
+  drain(deadlineMs: number): Promise<TransactionsSettled> {
+    this.#stopping = true;
+    return this.layer.whenSettled(deadlineMs);
+  }
+
   async close(): Promise<void> {
     this.layer.stop();
     this.registrar?.clear();
+    this.#ringingAgents.clear();
     this.#dialogs.clear();
     this.#placedOverWebSocket.clear();
     this.#pending.clear();
@@ -229,6 +281,11 @@ export class EmbeddedSipEdge implements SignallingPort, TransactionUser {
       const leg = this.#dialogs.get(dialogKey(request.callId, toTag, fromTag));
       if (leg === undefined) transaction.respond(481);
       else leg.inDialogRequest(request, transaction);
+      return;
+    }
+    // In-dialog requests above still get their answers: they help the dialogs being ended finish.
+    if (this.#stopping) {
+      transaction.respond(503, { reason: 'Service Unavailable (gateway stopping)' });
       return;
     }
     switch (request.method) {

@@ -10,6 +10,8 @@
  * - A 6xx (603 Decline) from any fork refuses the whole leg with that status and CANCELs the rest.
  *   A 4xx/5xx refuses it only when every fork has failed, with the best status of them.
  * - Ending the leg from above CANCELs every fork; once answered, everything goes to the winner.
+ * - A registration made while the leg rings is rung as one more fork (`addFork`, RFC 3261 16.5: a
+ *   proxy may add targets while its server transaction is still proceeding); never once answered or ended.
  */
 import type { InDialogListener, LegEnd, OutboundLeg, OutboundLegListener } from '../signalling/signalling-port.ts';
 import { ReferRefused, ReofferRefused } from '../signalling/signalling-port.ts';
@@ -56,8 +58,8 @@ interface Fork {
 type ForkedState = 'ringing' | 'answered' | 'ended';
 
 export class ForkedLeg implements OutboundLeg {
-  readonly target: string;
   readonly #listener: OutboundLegListener;
+  readonly #branchFor: ForkBranchFactory;
   readonly #forks: Fork[];
   #state: ForkedState = 'ringing';
   #winner: Fork | null = null;
@@ -68,21 +70,51 @@ export class ForkedLeg implements OutboundLeg {
 
   /** `targets[0]` is the contact the session dialled (the newest registration). */
   constructor(targets: readonly string[], branchFor: ForkBranchFactory, listener: OutboundLegListener) {
-    this.target = targets[0] ?? '';
     this.#listener = listener;
-    this.#forks = targets.map((target) => {
-      // The branch's listener is called only once the branch runs, after `fork` exists.
-      const fork: Fork = { branch: branchFor(target, this.#forkListener(() => fork)), outcome: 'pending', status: null };
-      return fork;
-    });
+    this.#branchFor = branchFor;
+    this.#forks = targets.map((target) => this.#fork(target));
+  }
+
+  /** The contact that answered once one did (what it speaks decides its media), else the one dialled. */
+  get target(): string {
+    return (this.#winner ?? this.#forks[0])?.branch.target ?? '';
   }
 
   get ended(): boolean {
     return this.#state === 'ended';
   }
 
+  /** Still ringing: no fork has answered and the leg has not ended (forks may still be added). */
+  get ringing(): boolean {
+    return this.#state === 'ringing';
+  }
+
+  /** Every contact rung so far, answered, failed or pending. */
+  get targets(): string[] {
+    return this.#forks.map((fork) => fork.branch.target);
+  }
+
   start(): void {
     for (const fork of this.#forks) fork.branch.start();
+  }
+
+  /**
+   * Late forking: rings `target` too while the leg is still ringing (the first 2xx still wins, the
+   * others are CANCELled as usual). False, and nothing sent, once answered or ended, or when that
+   * contact is rung already.
+   */
+  addFork(target: string): boolean {
+    if (this.#state !== 'ringing' || this.targets.includes(target)) return false;
+    const fork = this.#fork(target);
+    this.#forks.push(fork);
+    fork.branch.start();
+    return true;
+  }
+
+  #fork(target: string): Fork {
+    // The branch's listener is called only once the branch runs, after `fork` exists.
+    const fork: Fork = { branch: this.#branchFor(target, this.#forkListener(() => fork)), outcome: 'pending', status: null };
+    return fork;
   }
 
   end(): void {
@@ -131,7 +163,7 @@ export class ForkedLeg implements OutboundLeg {
     if (answerOffer !== undefined) {
       // A late offer in a 2xx: answered only while no phone has taken the call (the session refuses a second one).
       listener.answerOffer = (offer) =>
-        this.#state === 'ringing' ? answerOffer.call(this.#listener, offer) : Promise.reject(new ReofferRefused(488, 'another registration took the call'));
+        this.#state === 'ringing' ? answerOffer.call(this.#listener, offer, forkOf().branch.target) : Promise.reject(new ReofferRefused(488, 'another registration took the call'));
     }
     return Object.assign(listener, this.#inDialog(forkOf));
   }

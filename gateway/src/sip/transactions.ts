@@ -312,6 +312,16 @@ export class ClientTransaction {
   }
 }
 
+/** What a stop's wait for the transactions in flight ended with (TransactionLayer.whenSettled). */
+export interface TransactionsSettled {
+  /** True when every one finished before the deadline. */
+  settled: boolean;
+  /** Client transactions still without a final response (BYE, CANCEL, an INVITE being cancelled). */
+  awaitingResponse: number;
+  /** INVITE server transactions whose final response still awaits its ACK. */
+  awaitingAck: number;
+}
+
 export class TransactionLayer {
   readonly transport: SipTransport;
   readonly timers: TimerSettings;
@@ -319,6 +329,8 @@ export class TransactionLayer {
   readonly #servers = new Map<string, ServerTransaction>();
   readonly #clients = new Map<string, ClientTransaction>();
   #user: TransactionUser | null = null;
+  /** Stops waiting for the transactions in flight to finish (whenSettled): told after every change that may finish one. */
+  readonly #settleWaiters = new Set<() => void>();
 
   constructor(transport: SipTransport, timers: TimerSettings, logger: CoreLogger) {
     this.transport = transport;
@@ -358,10 +370,49 @@ export class TransactionLayer {
 
   forgetServer(transaction: ServerTransaction): void {
     if (this.#servers.get(transaction.key) === transaction) this.#servers.delete(transaction.key);
+    this.#tellSettleWaiters();
   }
 
   forgetClient(transaction: ClientTransaction): void {
     if (this.#clients.get(transaction.key) === transaction) this.#clients.delete(transaction.key);
+    this.#tellSettleWaiters();
+  }
+
+  /**
+   * The transactions a peer is still finishing with us: client ones without a final response (a BYE
+   * being retransmitted, a CANCEL, the INVITE it cancels awaiting its 487) and INVITE server ones
+   * whose final response awaits its ACK. Closing the sockets under them leaves the peer retrying.
+   */
+  unsettled(): { awaitingResponse: number; awaitingAck: number } {
+    let awaitingResponse = 0;
+    for (const transaction of this.#clients.values()) if (transaction.state === 'calling' || transaction.state === 'proceeding') awaitingResponse += 1;
+    let awaitingAck = 0;
+    for (const transaction of this.#servers.values()) if (transaction.isInvite && (transaction.state === 'completed' || transaction.state === 'accepted')) awaitingAck += 1;
+    return { awaitingResponse, awaitingAck };
+  }
+
+  /** Resolves once nothing is unsettled, or at `deadlineMs` with what was left (the timers B/F/H are far longer than a stop should wait). */
+  whenSettled(deadlineMs: number): Promise<TransactionsSettled> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        const left = this.unsettled();
+        if (left.awaitingResponse > 0 || left.awaitingAck > 0) return;
+        finish();
+      };
+      const finish = (): void => {
+        clearTimeout(deadline);
+        this.#settleWaiters.delete(check);
+        const left = this.unsettled();
+        resolve({ settled: left.awaitingResponse === 0 && left.awaitingAck === 0, ...left });
+      };
+      const deadline = setTimeout(finish, deadlineMs);
+      this.#settleWaiters.add(check);
+      check();
+    });
+  }
+
+  #tellSettleWaiters(): void {
+    for (const check of [...this.#settleWaiters]) check();
   }
 
   stop(): void {
@@ -395,6 +446,7 @@ export class TransactionLayer {
       return;
     }
     transaction.received(response);
+    this.#tellSettleWaiters();
   }
 
   #receiveRequest(request: SipRequest, flow: Flow): void {
@@ -405,6 +457,7 @@ export class TransactionLayer {
       const invite = this.#servers.get(`${branch}|INVITE`);
       if (invite !== undefined && invite.state === 'completed') invite.acknowledged();
       else if (invite === undefined || invite.state !== 'confirmed') user.ack(request, flow);
+      this.#tellSettleWaiters();
       return;
     }
     const key = `${branch}|${request.method}`;

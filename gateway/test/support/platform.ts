@@ -50,7 +50,7 @@ const testLogger: CoreLogger = process.env.DEBUG_GATEWAY
   : silentLogger;
 
 export const startPlatform = async (
-  options: { queue?: Partial<QueueSettings>; trustedPeers?: string[]; maxMissedOffersInRow?: number | null; trunkUri?: string | null; transferFrom?: string | null; earlyMedia?: boolean; placedCallRingSeconds?: number; sipTls?: SipTlsSettings } = {},
+  options: { queue?: Partial<QueueSettings>; trustedPeers?: string[]; maxMissedOffersInRow?: number | null; trunkUri?: string | null; transferFrom?: string | null; earlyMedia?: boolean; placedCallRingSeconds?: number; sipTls?: SipTlsSettings; stopDrainMs?: number } = {},
 ): Promise<Platform> => {
   const store = SqliteEventStore.open({ file: ':memory:' });
   const cc = new ContactCenter({ store, logger: testLogger });
@@ -83,6 +83,7 @@ export const startPlatform = async (
     // On, as in the product; the tests of the early-media-off path say `earlyMedia: false`.
     earlyMedia: options.earlyMedia ?? true,
     ...(options.placedCallRingSeconds === undefined ? {} : { placedCallRingSeconds: options.placedCallRingSeconds }),
+    ...(options.stopDrainMs === undefined ? {} : { stopDrainMs: options.stopDrainMs }),
     // No TLS unless a test asks (SIP_TLS_* in the environment must not leak in).
     sipTls: options.sipTls ?? null,
   });
@@ -148,7 +149,7 @@ export const types = (events: RecordedEvent[]): string[] => events.map((event) =
 export const agentLog = (cc: ContactCenter, agentId: string): Promise<RecordedEvent[]> => readStreamToArray(cc.store, streams.agent(agentId));
 
 /** Polls until `check` passes (or throws its last failure after `timeoutMs`). */
-export const eventually = async <T>(check: () => Promise<T> | T, timeoutMs = 10_000): Promise<T> => {
+export const eventually = async <T>(check: () => Promise<T> | T, timeoutMs = 15_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
