@@ -99,6 +99,8 @@ export class CallSession {
   readonly #externalConsultation: ExternalConsultation;
   /** The call's recording, from its first connection; null when it is not recorded. */
   #recording: Promise<RecordingInProgress | null> | null = null;
+  /** A late-offer caller's own description: its answer from the ACK, or null (it offered, or has not answered yet). */
+  #callerAnswer: string | null = null;
 
   constructor(deps: SessionDependencies, callId: string, organisationId: string, caller: InboundCall, correlationId: string) {
     this.#deps = deps;
@@ -116,8 +118,10 @@ export class CallSession {
         caller,
         context: this.#context,
         step: (work) => this.step(work),
-        offerFor: async (legId, target) => (caller.offer === null ? null : this.#media.offerFor(legId, endpointKindOf(target), caller.offer)),
+        offerFor: (legId, target) => this.#transferOffer(legId, endpointKindOf(target)),
         answerFrom: (legId, sdp) => this.#media.answerFrom(legId, sdp),
+        offerFromDestination: (legId, target, offer) => this.#media.offerFromAgent(legId, endpointKindOf(target), offer),
+        answerFromCaller: (legId, answer) => this.#media.answerFromCaller(legId, answer),
         legEnded: (legId) => this.#media.endLeg(legId),
         playToCaller: (file) => this.#media.play('caller', file),
         stopPlayingToCaller: () => this.#media.stopPlaying('caller'),
@@ -477,6 +481,19 @@ export class CallSession {
     }
   }
 
+  /**
+   * The offer for a transfer destination's leg: the caller's own, anchored when media is. A
+   * late-offer caller has none, but once its ACK answered, an anchor can offer from that answer
+   * (where its media is and what it speaks); null when nothing anchors it: dial without SDP.
+   */
+  async #transferOffer(legId: string, kind: MediaEndpointKind): Promise<string | null> {
+    if (this.caller.offer !== null) return this.#media.offerFor(legId, kind, this.caller.offer);
+    if (this.#callerAnswer === null || !this.#media.anchors(kind)) return null;
+    const offer = await this.#media.offerFor(legId, kind, this.#callerAnswer);
+    // The media server failed (logged): the caller's answer is no offer to send as it is.
+    return this.#media.isAnchored(legId) ? offer : null;
+  }
+
   #connected(): AgentLeg | undefined {
     for (const entry of this.#legs.values()) if (entry.state === 'connected') return entry;
     return undefined;
@@ -619,6 +636,7 @@ export class CallSession {
       return;
     }
     resolve(agentAnswer);
+    this.#callerAnswer = callerAnswer;
     // For the recorder the caller's own description is its answer, and what the anchor told it is our offer.
     this.#startRecording(entry.offerId, callerOffer, callerAnswer);
   }

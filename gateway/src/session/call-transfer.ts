@@ -9,7 +9,8 @@
  *   and is offered again like a new call (answered later with a re-INVITE instead of a 200).
  * - to an external number: this module dials it through the trunk; its answer completes the transfer
  *   in the core (CompleteExternalTransfer) and the caller is re-INVITEd to it; a refusal fails the
- *   transfer (FailTransfer) and the caller stays with the agent.
+ *   transfer (FailTransfer) and the caller stays with the agent. A late-offer caller's media anchor
+ *   offers for it; without one the number is dialled without SDP and its offer goes to the caller.
  * - a REFER from an agent's phone becomes the matching RequestTransfer; its outcome goes back as the
  *   REFER's NOTIFY (200, or the failure's status).
  * While the caller waits (the target rings, or it waits in the new queue) an anchored caller hears
@@ -50,10 +51,17 @@ export interface TransferSession {
   readonly context: CommandContext;
   /** Runs work after the session's earlier steps; the session checks whether it is done afterwards. */
   step(work: () => Promise<void> | void): void;
-  /** The session description to offer new leg `legId` placed to `target` (the caller's, or a media anchor's). */
+  /**
+   * The session description to offer new leg `legId` placed to `target` (the caller's, or a media
+   * anchor's); null for a late-offer caller whose media is not anchored: the leg is dialled without SDP.
+   */
   offerFor(legId: string, target: string): Promise<string | null>;
   /** What the caller is to get when leg `legId` answers with `sdp` (the same, or a media anchor's). */
   answerFrom(legId: string, sdp: string): Promise<string>;
+  /** Leg `legId` was dialled without SDP and offered `offer` in its 200: the offer for the caller (the same, or anchored). */
+  offerFromDestination(legId: string, target: string, offer: string): Promise<string>;
+  /** The caller's answer to that offer, as leg `legId` is to get it in its ACK (the same, or anchored back). */
+  answerFromCaller(legId: string, answer: string): Promise<string>;
   /** Leg `legId` has ended (its media anchoring may go). */
   legEnded(legId: string): void;
   /** Plays a file to the caller, looped until stopped; does nothing when the caller's media is not anchored. */
@@ -339,6 +347,8 @@ export class CallTransfers {
     logger.info({ callId: this.#session.callId, transferId, target }, 'dialling the external transfer destination');
     const offer = await this.#session.offerFor(transferId, target);
     if (entry.state !== 'dialling') return;
+    // No offer: a late-offer caller without anchored media. The destination offers in its 200 (see #externalOffered).
+    const lateOffer = offer === null;
     entry.leg = port.dial(
       target,
       {
@@ -352,7 +362,9 @@ export class CallTransfers {
       },
       {
         ringing: () => logger.debug({ callId: this.#session.callId, transferId }, 'external transfer destination ringing'),
-        answered: (sdp) => this.#session.step(() => this.#externalAnswered(entry, sdp)),
+        ...(lateOffer ? { answerOffer: (destinationOffer: string) => this.#externalOffered(entry, target, destinationOffer) } : {}),
+        // A late offer was connected in answerOffer, before the ACK: its 'answered' has nothing left to do.
+        answered: (sdp) => (lateOffer ? undefined : this.#session.step(() => this.#externalAnswered(entry, sdp))),
         refused: (status) => this.#session.step(() => this.#externalRefused(entry, status)),
         ended: (why) => this.#session.step(() => this.#externalHungUp(entry, why)),
         reoffered: (sdp) => (entry.state === 'connected' ? this.#session.caller.reoffer(sdp) : Promise.reject(new ReofferRefused(488, 'the transfer is not complete'))),
@@ -391,6 +403,95 @@ export class CallTransfers {
     entry.state = 'connected';
     await this.#stopWaitingMedia();
     await this.bridgeCaller(callerSdp);
+  }
+
+  /**
+   * A late-offer caller (no SDP of its own) whose media is not anchored: there is nothing to offer
+   * the destination, so it was dialled without SDP and offers in its 200 (RFC 3725 flow I, with
+   * the caller's established dialog as the second party). That offer goes to the caller in a
+   * re-INVITE and the caller's answer back in the destination's ACK. Chosen over asking the caller
+   * for a fresh offer first (a re-INVITE without SDP): that one's ACK would need the destination's
+   * answer while it may still ring for a minute, and the caller would be disturbed before anyone
+   * answers; here the caller, already in a dialog, answers at once and only once the number did.
+   * Resolves with the answer for the ACK; a rejection makes the edge ACK without a body and BYE it.
+   */
+  #externalOffered(entry: ExternalLeg, target: string, offer: string): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const refuse = (why: string): void => {
+        if (entry.state !== 'ended') {
+          entry.state = 'ended';
+          this.#session.legEnded(entry.transferId);
+        }
+        reject(new Error(why));
+      };
+      this.#session.step(async () => {
+        try {
+          await this.#connectExternalOffer(entry, target, offer, resolve, refuse);
+        } catch (error) {
+          // Never leave the destination's 200 waiting for an answer that will not come.
+          refuse('the gateway failed to connect the transfer');
+          throw error;
+        }
+      });
+    });
+  }
+
+  async #connectExternalOffer(entry: ExternalLeg, target: string, offer: string, resolve: (answer: string) => void, refuse: (why: string) => void): Promise<void> {
+    const { cc, logger } = this.#deps;
+    const callId = this.#session.callId;
+    if (entry.state !== 'dialling' || this.#session.caller.ended) {
+      refuse('the transfer is no longer dialling');
+      return;
+    }
+    if (!describesMedia(offer)) {
+      refuse('no usable SDP');
+      await this.#fail(entry.transferId, 'destination offered no usable SDP', 488);
+      return;
+    }
+    let callerOffer: string;
+    try {
+      callerOffer = await this.#session.offerFromDestination(entry.transferId, target, offer);
+    } catch (error) {
+      logger.error({ callId, err: error instanceof Error ? error.message : String(error) }, "media refused the external destination's offer");
+      refuse('media could not be set up');
+      await this.#fail(entry.transferId, 'media could not be set up', 488);
+      return;
+    }
+    try {
+      await cc.completeExternalTransfer(callId, entry.transferId, this.#session.context);
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      logger.info({ callId, code: error.code }, 'external destination answered too late: hung up');
+      refuse('answered too late');
+      return;
+    }
+    entry.state = 'connected';
+    await this.#stopWaitingMedia();
+    // The caller's answer comes in the ACK of its re-INVITE: the session's other steps go on meanwhile.
+    this.bridgeCallerWithOffer(callerOffer).then(
+      (callerAnswer) =>
+        this.#session.step(async () => {
+          if (entry.state !== 'connected') {
+            refuse('the transfer destination left while the caller answered');
+            return;
+          }
+          try {
+            resolve(await this.#session.answerFromCaller(entry.transferId, callerAnswer));
+          } catch (error) {
+            await this.#callerRefusedDestination(entry, error, refuse);
+          }
+        }),
+      (error: unknown) => this.#session.step(() => this.#callerRefusedDestination(entry, error, refuse)),
+    );
+  }
+
+  /** The caller refused (or never answered) the destination's offer: the destination is hung up and so is the call, which has nowhere left to go. */
+  async #callerRefusedDestination(entry: ExternalLeg, error: unknown, refuse: (why: string) => void): Promise<void> {
+    const status = error instanceof ReofferRefused ? error.status : null;
+    this.#deps.logger.warn({ callId: this.#session.callId, status, err: error instanceof Error ? error.message : String(error) }, "the caller refused the external destination's offer: call ended");
+    const connected = entry.state === 'connected';
+    refuse("the caller refused the destination's offer");
+    if (connected) await this.#tolerate(this.#deps.cc.hangUp(this.#session.callId, 'system', null, "the caller refused the transfer destination's offer", this.#session.context));
   }
 
   async #externalRefused(entry: ExternalLeg, status: number): Promise<void> {
