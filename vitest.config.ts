@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // expect.poll gives up after 1 s by default: too short for a browser or a live feed on a busy CI machine.
+    expect: { poll: { timeout: 15_000 } },
   },
 });

@@ -50,9 +50,9 @@ test('logout drops the binding and closes the WebSocket; the next offer sends no
   expect(gateway.stats()).toMatchObject({ registrations: 1 });
 
   expect((await gql(t.url, 'mutation{logout}', {}, token)).errors).toBeUndefined();
-  await eventually(() => expect(gateway.stats()).toMatchObject({ registrations: 0 }), 5000);
+  await eventually(() => expect(gateway.stats()).toMatchObject({ registrations: 0 }));
   // The server closed the signed-out browser's socket (the ws client sees it closing, 1008).
-  await eventually(() => expect(browser.closeCode).toBe(1008), 5000);
+  await eventually(() => expect(browser.closeCode).toBe(1008));
 
   // The agent is still Online (logout does not change the status): the core offers them the call,
   // and the gateway has no registration to ring.
@@ -63,7 +63,7 @@ test('logout drops the binding and closes the WebSocket; the next offer sends no
   const offered = calls.filter((event) => event.type === 'CallOffered').map((event) => (event.data as { agentId: string }).agentId);
   expect(offered).toEqual([agentId]);
   expect(browser.received.filter((request) => request.method === 'INVITE')).toEqual([]);
-  await eventually(() => expect(gateway.stats()).toMatchObject({ calls: 0, dialogs: 0 }), 5000);
+  await eventually(() => expect(gateway.stats()).toMatchObject({ calls: 0, dialogs: 0 }));
 
   // Reconnecting with the old credentials: refused.
   const again = await connect(credentials.wsUrl);

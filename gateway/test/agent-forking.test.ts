@@ -56,7 +56,7 @@ const offeredAgents = (events: { type: string; data: unknown }[]): string[] => d
 
 /** The caller of caller-cancels.xml, waiting `ms` before its CANCEL (long enough for the forks to settle). */
 const callerWhoCancelsAfter = (running: Platform, ms: number) =>
-  sipp({ scenario: 'caller-cancels.xml', transport: 'udp', remotePort: running.gateway.udpPort, service: QUEUE_NUMBER, fill: { 'milliseconds="1000"': `milliseconds="${ms}"` } });
+  sipp({ scenario: 'caller-cancels.xml', transport: 'udp', remotePort: running.gateway.udpPort, service: QUEUE_NUMBER, fill: { 'milliseconds="1000"': `milliseconds="${ms}"` }, earlyMedia: running.callerEarlyMedia });
 
 const inDialogRequests = (agent: WsAgent): SipRequest[] => agent.received.filter((request) => request.to.params.tag !== undefined && request.method !== 'ACK');
 

@@ -91,7 +91,7 @@ describe('agent phones that do not answer', () => {
     expect(dataOf(await agentLog(cc, 'a1'), 'AgentReleased')[0]).toMatchObject({ reason: 'declined' });
   });
 
-  test('the ring timeout fires -> the silent phone is CANCELled -> the second phone answers', async () => {
+  test('the ring timeout fires -> the silent phone is CANCELled -> the second phone answers', { timeout: 60_000 }, async () => {
     platform = await startPlatform({ queue: { ringTimeoutSeconds: 5 }, maxMissedOffersInRow: 1 });
     const { cc, gateway } = platform;
     const silent = await sipp({ scenario: 'agent-no-answer.xml', transport: 'udp', agent: 'a1' });

@@ -62,7 +62,9 @@ describe.skipIf(missing !== null)(`a transferred SIP caller hears ringback or mu
     const { cc, gateway } = platform;
     rtp = new CallerRtp();
     const { callId, caller, first } = await answeredCall('caller-early-media-transferred.xml');
-    const second = await sipp({ scenario: 'agent-rings-then-answers.xml', transport: 'udp', agent: 'e2', timeoutSeconds: 90, fill: { RING_MS: '3000' } });
+    // It rings long enough for the ringback to be heard (and checked) before it answers on a loaded
+    // machine, and answers well before the edge gives up on a ringing INVITE (64*T1: 6.4 s with the tests' timers).
+    const second = await sipp({ scenario: 'agent-rings-then-answers.xml', transport: 'udp', agent: 'e2', timeoutSeconds: 90, fill: { RING_MS: '4500' } });
     await externalAgent(cc, 'e2', phoneUri('e2', second.port, 'udp'));
 
     await cc.requestTransfer(callId, 'e1', { kind: 'agent', agentId: 'e2' }, asAgent('e1'));
@@ -84,7 +86,7 @@ describe.skipIf(missing !== null)(`a transferred SIP caller hears ringback or mu
     rtp = new CallerRtp();
     const { callId, caller, first } = await answeredCall('caller-early-media.xml');
     // The phone rings a while, then declines: the transfer fails and the caller is back with e1.
-    const second = await sipp({ scenario: 'agent-rings-then-busy.xml', transport: 'udp', agent: 'e2', timeoutSeconds: 90, fill: { RING_MS: '3000' } });
+    const second = await sipp({ scenario: 'agent-rings-then-busy.xml', transport: 'udp', agent: 'e2', timeoutSeconds: 90, fill: { RING_MS: '4500' } });
     await externalAgent(cc, 'e2', phoneUri('e2', second.port, 'udp'));
 
     await cc.requestTransfer(callId, 'e1', { kind: 'agent', agentId: 'e2' }, asAgent('e1'));

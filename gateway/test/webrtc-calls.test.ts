@@ -98,7 +98,7 @@ describe('a PSTN caller and a WebRTC agent', () => {
     platform = await startPlatform();
     const { cc, gateway } = platform;
     await webrtcAgent(cc, 'w3');
-    const caller = await sipp({ scenario: 'caller-cancels.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER });
+    const caller = await sipp({ scenario: 'caller-cancels.xml', transport: 'udp', remotePort: gateway.udpPort, service: QUEUE_NUMBER, earlyMedia: platform.callerEarlyMedia });
     expect(await caller.exit, caller.errors()).toBe(0);
     const events = await eventually(async () => {
       const log = await onlyCall(cc);

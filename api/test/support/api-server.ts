@@ -96,7 +96,7 @@ export const subscribe = async (url: string, query: string, token: string, varia
   const decoder = new TextDecoder();
   let buffer = '';
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an SSE payload is shaped by the subscription query
-  const next = async (timeoutMs = 5000): Promise<Record<string, any>> => {
+  const next = async (timeoutMs = 15_000): Promise<Record<string, any>> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const end = buffer.indexOf('\n\n');

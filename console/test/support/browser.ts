@@ -53,7 +53,8 @@ export const newUser = async (browser: Browser, baseURL: string, options: { noti
     Object.assign(window, { Notification: RecordedNotification, __notifications: shown });
   });
   const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
+  // Generous: a shared CI machine under load can take seconds to render a live update.
+  page.setDefaultTimeout(20_000);
   return { context, page };
 };
 

@@ -134,7 +134,7 @@ export const startBrowserAgentHost = async (): Promise<BrowserAgentHost> => {
   return {
     agent: async (credentials) => {
       const page = await launched.newPage();
-      page.setDefaultTimeout(15_000);
+      page.setDefaultTimeout(30_000);
       await page.goto(base);
       await page.evaluate((config) => (window as unknown as { startAgent(config: AgentCredentials): void }).startAgent(config), credentials);
       await page.waitForFunction(() => (window as unknown as { agent: { state: string } }).agent.state !== 'starting');
