@@ -93,7 +93,7 @@ export interface GatewayOptions {
    * /usr/bin/rtpengine exists, else off with a warning.
    */
   media?: string;
-  /** The embedded rtpengine's RTP port range. Default: RTPENGINE_PORTS or 30000-39999. */
+  /** The embedded rtpengine's RTP port range. Default: RTPENGINE_PORTS or 16384-32767. */
   rtpPorts?: { min: number; max: number };
   /**
    * SIP callers' media anchored once per call (183 with ringback or the queue's announcement, music

@@ -76,7 +76,7 @@ describe.skipIf(missing !== null)(`a1 consults an external number${missing === n
       agent: 'trunk',
       timeoutSeconds: 90,
       // After the caller is handed over, the number talks long enough for both directions to be heard.
-      fill: { EXPECTED_NUMBER: '\\+3225557777', EXPECTED_FROM: '\\+3225550100', EXTERNAL_RTP_PORT: String(externalPort), EXTERNAL_TALKS_MS: '4000' },
+      fill: { EXPECTED_NUMBER: '\\+3225557777', EXPECTED_FROM: '\\+3225550100', EXTERNAL_RTP_PORT: String(externalPort), EXTERNAL_TALKS_MS: '10000' },
     });
     platform = await startPlatform({ trunkUri: `sip:127.0.0.1:${trunk.port}` });
     const { cc, gateway } = platform;

@@ -172,7 +172,7 @@ describe.skipIf(missing !== null)(`a late-offer caller transferred with rtpengin
       transport: 'udp',
       timeoutSeconds: 50,
       // Long enough for the test to hear audio both ways before the number hangs up.
-      fill: { EXPECTED_NUMBER: literally(NUMBER), CALLER_RTP_PORT: String(callerPort), TRUNK_RTP_PORT: String(trunkPort), TALK_MS: '5000' },
+      fill: { EXPECTED_NUMBER: literally(NUMBER), CALLER_RTP_PORT: String(callerPort), TRUNK_RTP_PORT: String(trunkPort), TALK_MS: '12000' },
     });
     platform = await startPlatform({ trunkUri: `sip:127.0.0.1:${trunk.port}` });
     const { cc, gateway } = platform;

@@ -49,6 +49,9 @@ const connectedCall = async (current: Platform, scenario: string, options: { see
   const caller = await sipp({ scenario, transport: 'udp', remotePort: current.gateway.udpPort, service: QUEUE_NUMBER, earlyMedia: current.callerEarlyMedia, timeoutSeconds: 30, ...options });
   await eventually(async () => expect(await callsWith(current, 'CallAnswered')).toBe(1));
   await current.cc.whenIdle();
+  // The core records the answer before the caller's 200 leaves: a stop in between would refuse the
+  // caller (503) instead of hanging up on it. Both dialogs up, no INVITE pending: answered over SIP too.
+  await eventually(() => expect(current.gateway.stats()).toMatchObject({ pendingCalls: 0, dialogs: 2 }));
   return { phone, caller };
 };
 

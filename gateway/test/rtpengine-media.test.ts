@@ -3,6 +3,7 @@
  * WebRTC one and back, the call shows up in `query`, and `delete` removes it. Plus the supervisor
  * and the RTPENGINE setting.
  */
+import dgram from 'node:dgram';
 import { silentLogger } from '@cc/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { withoutZeroConnection } from '../src/media/webrtc-description.ts';
@@ -65,6 +66,23 @@ describe('webrtc descriptions', () => {
     expect(fixed).toContain('a=sendonly');
     expect(withoutZeroConnection(callerSdp)).toBe(callerSdp);
   });
+});
+
+describe.skipIf(missing !== null)("the embedded daemon's control port", () => {
+  test('a configured control port already in use: the daemon exits and the error says the port was taken', async () => {
+    const holder = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => holder.bind(0, '127.0.0.1', () => resolve()));
+    try {
+      const base = 20000 + Math.floor(Math.random() * 400) * 100;
+      const started = RtpengineDaemon.start({ logger: silentLogger, ngPort: holder.address().port, portMin: base, portMax: base + 99 });
+      const error = await started.then(() => null, (failure: unknown) => failure);
+      expect(error).toBeInstanceOf(RtpengineStartError);
+      expect((error as RtpengineStartError).controlPortTaken).toBe(true);
+      expect((error as RtpengineStartError).message).toMatch(/Address already in use/);
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
+  }, 30_000);
 });
 
 describe.skipIf(missing !== null)('RtpengineMedia on a real rtpengine', () => {

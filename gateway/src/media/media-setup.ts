@@ -3,7 +3,7 @@
  * - `off`: signalling only (SDP relayed as it is; SIP <-> WebRTC calls have no media);
  * - `embedded`: spawn a local rtpengine on loopback (the default when /usr/bin/rtpengine exists);
  * - `host:port`: the ng control socket of an rtpengine already running.
- * RTPENGINE_PORTS (`min-max`, default 30000-39999) is the embedded daemon's RTP range.
+ * RTPENGINE_PORTS (`min-max`, default 16384-32767) is the embedded daemon's RTP range.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -62,7 +62,7 @@ export interface RunningMedia {
 export interface MediaSetupOptions {
   /** The RTPENGINE value; unset: embedded when the binary exists, else off with a warning. */
   setting?: string | undefined;
-  /** The embedded daemon's RTP range; default RTPENGINE_PORTS or 30000-39999. */
+  /** The embedded daemon's RTP range; default RTPENGINE_PORTS or 16384-32767. */
   portMin?: number;
   portMax?: number;
   binary?: string;
@@ -110,7 +110,7 @@ export const startMedia = async (options: MediaSetupOptions): Promise<RunningMed
     const tones = await writeToneFiles(mediaDirOf(options, env));
     return { setting, port: new RtpengineMedia(client), client, daemon: null, anchor: new RtpengineCallerAnchor(client), dtmf: null, tones, stop: () => client.close() };
   }
-  const range = options.portMin !== undefined && options.portMax !== undefined ? { portMin: options.portMin, portMax: options.portMax } : parsePortRange(env.RTPENGINE_PORTS ?? '30000-39999');
+  const range = options.portMin !== undefined && options.portMax !== undefined ? { portMin: options.portMin, portMax: options.portMax } : parsePortRange(env.RTPENGINE_PORTS ?? '16384-32767');
   const tones = await writeToneFiles(mediaDirOf(options, env));
   const dtmf = await DtmfReports.open(options.host ?? '127.0.0.1');
   const dtmfLogDest = (options.host ?? '127.0.0.1').includes(':') ? `[${options.host}]:${dtmf.port}` : `${options.host ?? '127.0.0.1'}:${dtmf.port}`;

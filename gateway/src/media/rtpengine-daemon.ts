@@ -15,9 +15,13 @@ export const RTPENGINE_BINARY = '/usr/bin/rtpengine';
 
 /** The daemon could not be started (binary missing, exited early, never answered ping). */
 export class RtpengineStartError extends Error {
+  /** The daemon exited because its ng control port was in use (another port may be tried). */
+  readonly controlPortTaken: boolean;
+
   constructor(message: string) {
     super(message);
     this.name = 'RtpengineStartError';
+    this.controlPortTaken = /NG control connection port.*Address already in use/.test(message);
   }
 }
 
@@ -28,7 +32,7 @@ export interface RtpengineDaemonOptions {
   host?: string;
   /** The ng control port; default: a free UDP port. */
   ngPort?: number;
-  /** RTP/RTCP port range (inclusive). Default 30000-39999. */
+  /** RTP/RTCP port range (inclusive). Default 16384-32767. */
   portMin?: number;
   portMax?: number;
   /** rtpengine's log level (syslog numbers: 6 info, 7 debug). Default 6. */
@@ -77,13 +81,25 @@ export class RtpengineDaemon {
 
   /** Spawns the daemon and resolves once it answers ping. */
   static async start(options: RtpengineDaemonOptions): Promise<RtpengineDaemon> {
+    const host = options.host ?? '127.0.0.1';
+    // A control port found free can be taken by another process before the daemon binds it: the
+    // daemon then exits at once, and another free port is tried (a configured one is not changed).
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await RtpengineDaemon.#startOnce(options, host, options.ngPort ?? (await freeUdpPort(host)));
+      } catch (error) {
+        if (!(error instanceof RtpengineStartError) || !error.controlPortTaken || options.ngPort !== undefined || attempt === 3) throw error;
+      }
+    }
+  }
+
+  static async #startOnce(options: RtpengineDaemonOptions, host: string, ngPort: number): Promise<RtpengineDaemon> {
     const binary = options.binary ?? RTPENGINE_BINARY;
     const missing = rtpengineMissing(binary);
     if (missing !== null) throw new RtpengineStartError(missing);
-    const host = options.host ?? '127.0.0.1';
-    const ngPort = options.ngPort ?? (await freeUdpPort(host));
-    const portMin = options.portMin ?? 30000;
-    const portMax = options.portMax ?? 39999;
+    // Below Linux's ephemeral range (32768-60999): the ports the OS hands to other sockets never collide with RTP.
+    const portMin = options.portMin ?? 16384;
+    const portMax = options.portMax ?? 32767;
     if (!(Number.isInteger(portMin) && Number.isInteger(portMax) && portMin >= 1024 && portMax <= 65535 && portMax - portMin >= 3)) {
       throw new RtpengineStartError(`RTP port range ${portMin}-${portMax} is not usable (1024-65535, at least 4 ports)`);
     }
