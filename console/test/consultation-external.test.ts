@@ -9,10 +9,20 @@
  * - Through the real SIP edge: a visitor calls from the contact page, Ada answers in her
  *   softphone, consults the number and the trunk (sipp on 127.0.0.1) refuses it (486): the panel
  *   says so and the caller is on hold with Ada, who resumes.
+ * - Through the real SIP edge and rtpengine, the trunk answering (sipp, consult-trunk-answers-any.xml):
+ *   Ada's browser is re-INVITEd without SDP, its offer anchored towards the number and the answer
+ *   taken ("talking"); Complete transfer re-INVITEs the number and the caller (their browsers' new
+ *   descriptions are read from the page); the caller's hang-up BYEs the number. Audio through
+ *   rtpengine is not asserted: see the README (ICE does not move off the browser-to-browser path).
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { streams } from '@cc/core';
+import { rtpengineMissing } from '../../gateway/src/media/rtpengine-daemon.ts';
+import { MarkedRtp } from '../../gateway/test/support/marked-rtp.ts';
 import { killAllSipp, sipp, type SippRun } from '../../gateway/test/support/sipp.ts';
 import { chromiumMissing, launch, newUser, signIn } from './support/browser.ts';
 import { AGENT_PASSWORD, startPlatform, type TestPlatform } from './support/platform.ts';
@@ -164,6 +174,126 @@ describe.skipIf(missing !== null)(`consulting an external number through the SIP
     expect(await notice.count()).toBe(0);
     await panel.getByRole('button', { name: 'Hang up' }).click();
     await agent.getByRole('region', { name: 'Wrap-up' }).waitFor();
+    await visitorContext.close();
+  });
+});
+
+/** Records the page's peer connections (before the console loads), to read their descriptions. */
+const spyOnPeerConnections = async (page: Page): Promise<void> => {
+  await page.context().addInitScript(() => {
+    const Real = window.RTCPeerConnection;
+    const made: RTCPeerConnection[] = [];
+    class Spied extends Real {
+      constructor(configuration?: RTCConfiguration) {
+        super(configuration);
+        made.push(this);
+      }
+    }
+    Object.assign(window, { RTCPeerConnection: Spied, __peers: made });
+  });
+};
+
+/** The remote description of the page's newest open peer connection. */
+const remoteAudio = (page: Page): Promise<string> =>
+  page.evaluate(() => {
+    const open = (window as unknown as { __peers: RTCPeerConnection[] }).__peers.filter((peer) => peer.connectionState !== 'closed');
+    return open[open.length - 1]?.remoteDescription?.sdp ?? '';
+  });
+
+const media = rtpengineMissing();
+const skipMedia = missing ?? media;
+
+describe.skipIf(skipMedia !== null)(`a browser agent consulting a number answered on the trunk (rtpengine)${skipMedia ? ` (skipped: ${skipMedia})` : ''}`, { timeout: 150_000 }, () => {
+  const QUEUE_NUMBER = '+3225550401';
+  let platform: TestPlatform;
+  let browser: Browser;
+  let trunk: SippRun;
+  let number: MarkedRtp;
+  let reinviteLog: string;
+  const saved = { trunk: process.env.SIP_TRUNK_URI, media: process.env.RTPENGINE };
+
+  /** The re-INVITEs the trunk answered so far (the consult-trunk-answers-any.xml log, one line each). */
+  const reinvites = (): number => (fs.existsSync(reinviteLog) ? fs.readFileSync(reinviteLog, 'utf8').split('\n').filter((line) => line.startsWith('reinvite')).length : 0);
+
+  beforeAll(async () => {
+    // The number's RTP endpoint: a socket of the test's (its audio is not asserted yet, see the README).
+    number = new MarkedRtp();
+    const numberPort = await number.open();
+    reinviteLog = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cc-console-trunk-')), 'reinvites.log');
+    trunk = await sipp({
+      scenario: 'consult-trunk-answers-any.xml',
+      transport: 'udp',
+      timeoutSeconds: 140,
+      fill: { EXPECTED_NUMBER: `\\${NUMBER}`, EXTERNAL_RTP_PORT: String(numberPort), REINVITE_LOG: reinviteLog },
+    });
+    process.env.SIP_TRUNK_URI = `sip:127.0.0.1:${trunk.port}`;
+    process.env.RTPENGINE = 'embedded';
+    platform = await startPlatform({ sip: true });
+    const queueId = await platform.createQueue({ name: 'Web support', number: QUEUE_NUMBER, wrapUpSeconds: 120, ringTimeoutSeconds: 60 });
+    await platform.createAgent({ fullName: 'Ada Lovelace', username: 'ada', queueIds: [queueId] });
+    browser = await launch();
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+    await killAllSipp();
+    await number?.close();
+    for (const [name, value] of [['SIP_TRUNK_URI', saved.trunk], ['RTPENGINE', saved.media]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  test('the number answers: Ada\'s browser is moved onto its media; Complete transfer re-INVITEs the number and the caller, and the call is transferred externally', async () => {
+    const { page: agent } = await newUser(browser, platform.url);
+    await spyOnPeerConnections(agent);
+    await signIn(agent, 'ada', AGENT_PASSWORD);
+    await agent.goto('/calls');
+    await goOnline(agent);
+    await agent.getByRole('status').filter({ hasText: 'Phone ready' }).waitFor();
+
+    const visitorContext = await browser.newContext({ baseURL: platform.url, locale: 'en-GB' });
+    const visitor = await visitorContext.newPage();
+    visitor.setDefaultTimeout(20_000);
+    await spyOnPeerConnections(visitor);
+    await visitor.goto(`/contact/${encodeURIComponent(QUEUE_NUMBER)}`);
+    await visitor.getByRole('button', { name: 'Call', exact: true }).click();
+
+    await agent.getByRole('dialog', { name: 'Incoming call' }).getByRole('button', { name: 'Answer' }).click();
+    const panel = agent.getByRole('region', { name: 'On a call' });
+    await panel.getByRole('status').getByText('Connected').waitFor();
+    await visitor.getByRole('status').filter({ hasText: /Connected/ }).waitFor();
+    const callId = (await platform.gql<{ calls: { nodes: Array<{ id: string }> } }>('{ calls(first: 1) { nodes { id } } }')).calls.nodes[0]?.id ?? '';
+
+    // The trunk answers at once: the bar shows talking, and Ada's browser is moved onto the number's media.
+    await consultNumber(agent, panel);
+    const consulting = agent.getByRole('region', { name: `Consulting ${NUMBER}` });
+    await consulting.getByRole('status').getByText('talking').waitFor();
+    expect((await callOf(platform, callId)).consultation).toEqual({ number: NUMBER, answered: true });
+    // Ada's browser took the consultation's answer (rtpengine's ICE and DTLS, the number's PCMU) and stayed in the call.
+    await expect.poll(() => remoteAudio(agent), { timeout: 20_000 }).toMatch(/a=group:BUNDLE 0[\s\S]*m=audio [1-9]\d* UDP\/TLS\/RTP\/SAVPF 0\r\n/);
+    expect(await panel.getByRole('status').getByText('On hold').count()).toBe(1);
+    const beforeHandOver = reinvites();
+
+    await consulting.getByRole('button', { name: 'Complete transfer' }).click();
+    await agent.getByRole('region', { name: 'Wrap-up' }).waitFor();
+    expect(await agent.getByRole('region', { name: /^Consulting/ }).count()).toBe(0);
+    // The number is re-INVITEd with the caller's side of the bridge (caller, rtpengine, rtpengine, number).
+    await expect.poll(reinvites, { timeout: 30_000 }).toBe(beforeHandOver + 1);
+    // The caller's browser took the bridge's description (rtpengine's, the number's PCMU) in place of Ada's.
+    await expect.poll(() => remoteAudio(visitor), { timeout: 20_000 }).toMatch(/a=group:BUNDLE 0[\s\S]*m=audio [1-9]\d* UDP\/TLS\/RTP\/SAVPF 0\r\n/);
+    const after = await callOf(platform, callId);
+    expect(after.consultation).toBeNull();
+    expect(after.timeline.map((entry) => entry.description)).toContain(`Transferred by Ada Lovelace to ${NUMBER} after a consultation`);
+
+    // The caller hangs up: the gateway BYEs the number (the scenario ends on it); once Ada is done the call reads transferred externally.
+    await visitor.getByRole('button', { name: /Hang up/ }).click();
+    expect(await trunk.exit, trunk.errors()).toBe(0);
+    await agent.getByRole('region', { name: 'Wrap-up' }).getByRole('button', { name: 'Done' }).click();
+    await expect.poll(async () => (await callOf(platform, callId)).status, { timeout: 20_000 }).toBe('TRANSFERRED_EXTERNALLY');
+    await agent.getByRole('link', { name: 'Call history' }).click();
+    await agent.getByRole('row').filter({ hasText: 'Transferred out' }).waitFor();
     await visitorContext.close();
   });
 });

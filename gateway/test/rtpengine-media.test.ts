@@ -6,7 +6,7 @@
 import dgram from 'node:dgram';
 import { silentLogger } from '@cc/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { withoutZeroConnection } from '../src/media/webrtc-description.ts';
+import { withBundleGroup, withoutZeroConnection } from '../src/media/webrtc-description.ts';
 import { parseMediaSetting, startMedia } from '../src/media/media-setup.ts';
 import { NgClient, NgErrorResult } from '../src/media/ng-client.ts';
 import { RtpengineDaemon, RtpengineStartError, rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
@@ -60,6 +60,18 @@ describe('the RTPENGINE setting', () => {
 });
 
 describe('webrtc descriptions', () => {
+  test('a single bundled-capable stream gets its BUNDLE group; one with a group, several streams or a rejected stream stay as they are', () => {
+    const single = ['v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'm=audio 30000 UDP/TLS/RTP/SAVPF 0', 'c=IN IP4 127.0.0.1', 'a=mid:0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+    const grouped = withBundleGroup(single);
+    expect(lines(grouped, 'a=group:')).toEqual(['a=group:BUNDLE 0']);
+    expect(withBundleGroup(grouped)).toBe(grouped);
+    const video = single.replace('a=rtpmap:0 PCMU/8000\r\n', 'a=rtpmap:0 PCMU/8000\r\nm=video 30002 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=rtpmap:96 VP8/90000\r\n');
+    expect(withBundleGroup(video)).toBe(video);
+    const rejected = single.replace('m=audio 30000', 'm=audio 0');
+    expect(withBundleGroup(rejected)).toBe(rejected);
+    expect(withBundleGroup(callerSdp)).toBe(callerSdp);
+  });
+
   test('a zero connection address of an ICE stream becomes its host candidate; the direction stays', () => {
     const fixed = withoutZeroConnection(browserAnswer('sendonly'));
     expect(lines(fixed, 'c=')).toEqual(['c=IN IP4 127.0.0.1']);

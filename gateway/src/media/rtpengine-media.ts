@@ -9,7 +9,7 @@ import type { BencodeDictionary } from './bencode.ts';
 import type { MediaEndpointKind, MediaLeg, MediaPartyStats, MediaPort, MediaSide, MediaStats } from './media-port.ts';
 import { isDictionary } from './bencode.ts';
 import { type NgClient, NgErrorResult } from './ng-client.ts';
-import { withoutZeroConnection } from './webrtc-description.ts';
+import { withBundleGroup, withoutZeroConnection } from './webrtc-description.ts';
 
 /** The parties' tags of a leg in rtpengine (for play media, DTMF, recording: `from-tag`). */
 export const partyTags = (legId: string): { caller: string; agent: string } => ({ caller: `c.${legId}`, agent: `a.${legId}` });
@@ -62,6 +62,9 @@ const forLeg = (leg: MediaLeg, flags: BencodeDictionary): BencodeDictionary =>
 /** A description as sent by a party of this kind, ready for rtpengine. */
 const fromParty = (kind: MediaEndpointKind, sdp: string): string => (kind === 'webrtc' ? withoutZeroConnection(sdp) : sdp);
 
+/** rtpengine's description as a party of this kind should get it (a browser's keeps its BUNDLE group). */
+const toParty = (kind: MediaEndpointKind, sdp: string): string => (kind === 'webrtc' ? withBundleGroup(sdp) : sdp);
+
 const counter = (value: unknown, key: string): number => {
   if (!isDictionary(value as never)) return 0;
   const found = (value as BencodeDictionary)[key];
@@ -78,25 +81,25 @@ export class RtpengineMedia implements MediaPort {
   async offerToAgent(leg: MediaLeg, callerOffer: string): Promise<string> {
     const tags = partyTags(leg.legId);
     const response = await this.client.offer({ ...forLeg(leg, offerFlagsTowards(leg.agent)), 'call-id': leg.callId, 'from-tag': tags.caller, sdp: fromParty(leg.caller, callerOffer) });
-    return response.sdp;
+    return toParty(leg.agent, response.sdp);
   }
 
   async answerFromAgent(leg: MediaLeg, agentAnswer: string): Promise<string> {
     const tags = partyTags(leg.legId);
     const response = await this.client.answer({ ...forLeg(leg, answerFlagsTowards(leg.caller)), 'call-id': leg.callId, 'from-tag': tags.caller, 'to-tag': tags.agent, sdp: fromParty(leg.agent, agentAnswer) });
-    return response.sdp;
+    return toParty(leg.caller, response.sdp);
   }
 
   async reoffer(leg: MediaLeg, from: MediaSide, offer: string): Promise<string> {
     const tags = partyTags(leg.legId);
     const response = await this.client.offer({ ...forLeg(leg, offerFlagsTowards(leg[other(from)])), 'call-id': leg.callId, 'from-tag': tags[from], 'to-tag': tags[other(from)], sdp: fromParty(leg[from], offer) });
-    return response.sdp;
+    return toParty(leg[other(from)], response.sdp);
   }
 
   async reanswer(leg: MediaLeg, from: MediaSide, answer: string): Promise<string> {
     const tags = partyTags(leg.legId);
     const response = await this.client.answer({ ...forLeg(leg, answerFlagsTowards(leg[from])), 'call-id': leg.callId, 'from-tag': tags[from], 'to-tag': tags[other(from)], sdp: fromParty(leg[other(from)], answer) });
-    return response.sdp;
+    return toParty(leg[from], response.sdp);
   }
 
   async playDtmf(leg: MediaLeg, to: MediaSide, digits: string): Promise<void> {

@@ -17,10 +17,13 @@ interface Media {
   connection?: { version: number; ip: string };
   candidates?: Candidate[];
   iceUfrag?: string;
+  port?: number;
+  mid?: string | number;
 }
 interface Session {
   connection?: { version: number; ip: string };
   iceUfrag?: string;
+  groups?: Array<{ type: string; mids: string }>;
   media?: Media[];
 }
 interface SdpTransform {
@@ -54,5 +57,21 @@ export const withoutZeroConnection = (sdp: string): string => {
     media.connection = { version: 4, ip: hostAddress(media) };
   }
   if (session.connection?.ip === ZERO && medias.every((media) => media.connection !== undefined)) delete session.connection;
+  return sdpTransform.write(session);
+};
+
+/**
+ * The description with a BUNDLE group of its one stream when it has none. rtpengine 10 leaves the
+ * group out of what it writes, and a browser whose session is bundled already (it started browser
+ * to browser, say) refuses an offer or answer without it ("cannot remove m= section with mid='0'
+ * from already-established BUNDLE group"). One stream only: rtpengine gives each stream ports of
+ * its own, so grouping several would put them on one transport it does not have.
+ */
+export const withBundleGroup = (sdp: string): string => {
+  const session = sdpTransform.parse(sdp);
+  const [stream, ...others] = session.media ?? [];
+  if (stream === undefined || others.length > 0 || stream.port === 0 || stream.mid === undefined) return sdp;
+  if ((session.groups ?? []).some((group) => group.type === 'BUNDLE')) return sdp;
+  session.groups = [...(session.groups ?? []), { type: 'BUNDLE', mids: String(stream.mid) }];
   return sdpTransform.write(session);
 };
