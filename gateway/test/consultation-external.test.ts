@@ -100,6 +100,10 @@ describe.skipIf(missing !== null)(`a1 consults an external number${missing === n
     await heardMore(agentRtp, EXTERNAL_MARK);
     agentRtp.send(await anchorPortOf(client, mediaCall, `c.${consultId}`), AGENT_MARK);
     await heardMore(externalRtp, AGENT_MARK);
+    // a1 no longer hears the held caller (blocked since the consultation started) while it hears the number a while longer.
+    const agentHeardCaller = agentRtp.heard(CALLER_MARK);
+    await heardMore(agentRtp, EXTERNAL_MARK);
+    expect(agentRtp.heard(CALLER_MARK)).toBe(agentHeardCaller);
     expect(await callState(cc, callId)).toMatchObject({ status: 'connected', connectedAgentId: 'a1', onHold: true });
     expect(externalRtp.heard(CALLER_MARK)).toBe(0);
     expect(callerRtp.heard(EXTERNAL_MARK) + callerRtp.heard(AGENT_MARK)).toBe(0);

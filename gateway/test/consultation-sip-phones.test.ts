@@ -108,6 +108,13 @@ describe.skipIf(missing !== null)(`a1 consults a2, both on SIP phones${missing =
     secondRtp.send(await anchorPortOf(client, mediaCall, `a.${offerId}`), SECOND_MARK);
     await heardMore(secondRtp, FIRST_MARK);
     await heardMore(firstRtp, SECOND_MARK);
+    // The caller talks all along, yet neither agent hears it: a2 never did, and a1 no longer does
+    // (blocked since the consultation started) while the agents hear each other a while longer.
+    const firstHeardCaller = firstRtp.heard(CALLER_MARK);
+    await heardMore(secondRtp, FIRST_MARK);
+    await heardMore(firstRtp, SECOND_MARK);
+    expect(secondRtp.heard(CALLER_MARK)).toBe(0);
+    expect(firstRtp.heard(CALLER_MARK)).toBe(firstHeardCaller);
     expect(await callState(cc, callId)).toMatchObject({ status: 'connected', connectedAgentId: 'a1', onHold: true });
     // The held caller hears neither agent (music on hold, from the caller's own media call).
     expect(callerRtp.heard(FIRST_MARK) + callerRtp.heard(SECOND_MARK)).toBe(0);
@@ -123,7 +130,13 @@ describe.skipIf(missing !== null)(`a1 consults a2, both on SIP phones${missing =
     // ...on its own party: a2's party of that call (which took a2's answer) was not re-pointed at a1's phone.
     expect(await remotePortOf(client, callId, `a.${offerId}`)).not.toBe(firstRtp.socket.address().port);
 
-    // The caller stays on hold (music) until a1 resumes it.
+    // The caller stays on hold (music, the caller's socket counting every packet) until a1 resumes it:
+    // back with the caller, a1 still gets none of its audio (the caller talks all along).
+    let callerPackets = 0;
+    callerRtp.socket.on('message', () => (callerPackets += 1));
+    const firstHeardCaller = firstRtp.heard(CALLER_MARK);
+    await eventually(() => expect(callerPackets).toBeGreaterThan(50), 20_000);
+    expect(firstRtp.heard(CALLER_MARK)).toBe(firstHeardCaller);
     await cc.execute('call', callId, { type: 'ResumeCall', data: { agentId: 'a1', at: cc.now() } }, asAgent('a1'));
     firstRtp.send(await anchorPortOf(client, callId, firstParty), FIRST_MARK);
     callerRtp.send(await anchorPortOf(client, callId, `c.${callId}`), CALLER_MARK);

@@ -264,6 +264,24 @@ describe('FsmrfMedia as the caller anchor (early media, music, DTMF)', () => {
     await expect(media.anchor.play('call-1', 'agent', tones.hold)).rejects.toThrow(NoFreeSwitchChannel);
   });
 
+  test("a held caller's audio is muted where FreeSWITCH reads the caller's channel (music to the caller still plays), and heard again once unblocked", async () => {
+    const { server, media } = setup();
+    await media.anchor.answerCaller('call-1', CALLER_OFFER);
+    const caller = server.caller().uuid;
+    server.log.length = 0;
+    await media.anchor.blockCaller?.('call-1');
+    await media.anchor.play('call-1', 'caller', tones.hold);
+    await media.anchor.unblockCaller?.('call-1');
+    expect(server.log).toEqual([
+      `uuid_audio ${caller} start read mute 1`,
+      `uuid_break ${caller} all`,
+      `uuid_broadcast ${caller} endless_playback::local_stream://moh aleg`,
+      `uuid_audio ${caller} stop`,
+    ]);
+    // No caller channel: nothing to block.
+    await expect(media.anchor.blockCaller?.('call-2')).rejects.toThrow(NoFreeSwitchChannel);
+  });
+
   test('DTMF out is uuid_send_dtmf on the side that hears it; DTMF in is reported per side like rtpengine reports', async () => {
     const { server, media } = setup();
     await media.anchor.answerCaller('call-1', CALLER_OFFER);

@@ -11,6 +11,9 @@ import { parseMediaSetting, startMedia } from '../src/media/media-setup.ts';
 import { NgClient, NgErrorResult } from '../src/media/ng-client.ts';
 import { RtpengineDaemon, RtpengineStartError, rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
 import { RtpengineMedia } from '../src/media/rtpengine-media.ts';
+import { anchorPortOf } from './support/caller-rtp.ts';
+import { MarkedRtp } from './support/marked-rtp.ts';
+import { eventually } from './support/platform.ts';
 
 const missing = rtpengineMissing();
 if (missing !== null) console.warn(`rtpengine-media: the daemon tests are skipped: ${missing}`);
@@ -162,6 +165,35 @@ describe.skipIf(missing !== null)('RtpengineMedia on a real rtpengine', () => {
     expect(toBrowser).toMatch(/a=fingerprint:/);
     expect(toBrowser).toContain('a=setup:passive');
     await media.endCall(leg.callId);
+  });
+
+  test("blockCaller: the leg's agent gets none of the caller's audio while the caller still hears the agent; unblockCaller lets it through again", async () => {
+    const media = new RtpengineMedia(client as NgClient);
+    const leg = { callId: 'media-call-3', legId: 'offer-3', caller: 'sip' as const, agent: 'sip' as const };
+    const [caller, agent] = [new MarkedRtp(), new MarkedRtp()];
+    try {
+      const at = (port: number): string => callerSdp.replace('m=audio 6000', `m=audio ${port}`);
+      await media.offerToAgent(leg, at(await caller.open()));
+      await media.answerFromAgent(leg, at(await agent.open()));
+      caller.send(await anchorPortOf(client as NgClient, leg.callId, 'c.offer-3'), 0x77);
+      agent.send(await anchorPortOf(client as NgClient, leg.callId, 'a.offer-3'), 0x33);
+      await eventually(() => expect(agent.heard(0x77)).toBeGreaterThan(10), 20_000);
+
+      await media.blockCaller(leg);
+      // Over 25 of the agent's packets reaching the caller, once what was on its way has arrived: nothing from the caller.
+      await eventually(async () => {
+        const [heard, flowing] = [agent.heard(0x77), caller.heard(0x33)];
+        await eventually(() => expect(caller.heard(0x33)).toBeGreaterThan(flowing + 25), 20_000);
+        expect(agent.heard(0x77)).toBe(heard);
+      }, 30_000);
+
+      await media.unblockCaller(leg);
+      const blockedAt = agent.heard(0x77);
+      await eventually(() => expect(agent.heard(0x77)).toBeGreaterThan(blockedAt + 10), 20_000);
+      await media.endCall(leg.callId);
+    } finally {
+      await Promise.all([caller.close(), agent.close()]);
+    }
   });
 
   test('a query for an unknown call is an NgErrorResult', async () => {

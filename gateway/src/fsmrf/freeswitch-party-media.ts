@@ -76,6 +76,21 @@ export class FreeSwitchPartyMedia {
     await this.#calls.command(channel, 'uuid_break', [channel.uuid, 'all']);
   }
 
+  /**
+   * The caller's audio is silenced where FreeSWITCH reads it from the caller's channel (a media bug:
+   * `mute 1` writes silence), so no bridged agent hears it; what is broadcast to the caller still plays.
+   */
+  async blockCaller(callId: string): Promise<void> {
+    const channel = await this.#calls.channelOf(callId, 'caller');
+    await this.#calls.command(channel, 'uuid_audio', [channel.uuid, 'start', 'read', 'mute', '1']);
+  }
+
+  /** Removes that media bug: the caller is heard again. */
+  async unblockCaller(callId: string): Promise<void> {
+    const channel = await this.#calls.channelOf(callId, 'caller');
+    await this.#calls.command(channel, 'uuid_audio', [channel.uuid, 'stop']);
+  }
+
   /** Sends RFC 4733 digits to one side (FreeSWITCH generates them on that side's channel). */
   async playDtmf(callId: string, to: MediaSide, digits: string): Promise<void> {
     if (!/^[0-9*#A-D]+$/i.test(digits)) throw new InvalidDigits(digits);

@@ -57,4 +57,12 @@ export class FsmrfCallerAnchor implements CallerAnchor {
   playDtmf(callId: string, to: MediaSide, digits: string): Promise<void> {
     return this.#parties.playDtmf(callId, to, digits);
   }
+
+  blockCaller(callId: string): Promise<void> {
+    return this.#parties.blockCaller(callId);
+  }
+
+  unblockCaller(callId: string): Promise<void> {
+    return this.#parties.unblockCaller(callId);
+  }
 }

@@ -90,6 +90,24 @@ export class CallMedia {
     await this.#anchor.stopPlaying(this.callId, to).catch((error: unknown) => this.#logger.debug({ callId: this.callId, to, err: (error as Error).message }, 'stop media refused'));
   }
 
+  /**
+   * Blocks the caller's own audio towards every agent leg (on hold, consulting, waiting for a
+   * transfer), or lets it through again; what is played to the caller still plays. Failures are
+   * logged: the call goes on. Browser to browser is media-direct: nothing to block there.
+   */
+  async withholdCaller(withheld: boolean): Promise<void> {
+    const port = this.#port;
+    if (port === null || this.#ended) return;
+    const failed = (error: unknown): void =>
+      this.#logger.warn({ callId: this.callId, withheld, err: (error as Error).message }, withheld ? "the caller's audio could not be withheld from the agents" : "the caller's audio could not be let through again");
+    if (this.#anchor !== null && this.#early !== null) {
+      await (withheld ? this.#anchor.blockCaller?.(this.callId) : this.#anchor.unblockCaller?.(this.callId))?.catch(failed);
+      return;
+    }
+    // Anchored per leg: the caller's side of each leg (only the connected one carries the caller's audio).
+    for (const leg of this.#legs.values()) await (withheld ? port.blockCaller?.(leg) : port.unblockCaller?.(leg))?.catch(failed);
+  }
+
   /** Sends RFC 4733 digits to one side; throws NoAnchoredMedia when there is no anchored media to carry them. */
   async playDtmf(to: MediaSide, digits: string): Promise<void> {
     if (this.#anchor === null || !this.anchoredEarly) throw new NoAnchoredMedia(this.callId);

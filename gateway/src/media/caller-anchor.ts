@@ -67,6 +67,14 @@ export interface CallerAnchor {
   release?(callId: string): void;
   /** Leg `legId`'s agent is the caller's far side again (back from a consultation whose colleague answered on this anchor). */
   reconnectAgent?(callId: string, legId: string): void;
+  /**
+   * The caller's own audio reaches no agent any more (on hold, consulting, waiting for a transfer),
+   * whichever far side the anchor connects later; what is played to the caller still plays.
+   * Absent: the media server cannot withhold it.
+   */
+  blockCaller?(callId: string): Promise<void>;
+  /** The caller's audio flows again, to whoever is its far side now. */
+  unblockCaller?(callId: string): Promise<void>;
 }
 
 const withInjection = (flags: BencodeDictionary): BencodeDictionary => ({ ...flags, flags: [...(Array.isArray(flags.flags) ? flags.flags : []), 'inject-DTMF'] });
@@ -195,6 +203,15 @@ export class RtpengineCallerAnchor implements CallerAnchor {
     const to = other(from);
     const answered = await this.client.answer({ ...withInjection(answerFlagsTowards(kinds[from])), 'call-id': callId, 'from-tag': tags[from], 'to-tag': tags[to], sdp: fromParty(kinds[to], answer) });
     return answered.sdp;
+  }
+
+  async blockCaller(callId: string): Promise<void> {
+    // Blocks what rtpengine receives from the caller's party; play media towards it is not affected.
+    await this.client.request('block media', { 'call-id': callId, 'from-tag': partyTags(callId).caller });
+  }
+
+  async unblockCaller(callId: string): Promise<void> {
+    await this.client.request('unblock media', { 'call-id': callId, 'from-tag': partyTags(callId).caller });
   }
 
   async play(callId: string, to: MediaSide, file: string): Promise<void> {

@@ -59,4 +59,11 @@ export interface MediaPort {
    * pressed them, so the other side must be sending audio). Absent: the port cannot send digits.
    */
   playDtmf?(leg: MediaLeg, to: MediaSide, digits: string): Promise<void>;
+  /**
+   * The caller's side of a leg stops reaching the agent's (a held caller must not be heard);
+   * what is played to the caller still plays. Absent: the port cannot withhold the caller's audio.
+   */
+  blockCaller?(leg: MediaLeg): Promise<void>;
+  /** The caller's side of a leg reaches the agent's again. */
+  unblockCaller?(leg: MediaLeg): Promise<void>;
 }

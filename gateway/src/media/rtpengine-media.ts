@@ -108,6 +108,14 @@ export class RtpengineMedia implements MediaPort {
     for (const digit of digits) await this.client.request('play DTMF', { 'call-id': leg.callId, 'from-tag': from, code: digit, duration: 160, pause: 100 });
   }
 
+  async blockCaller(leg: MediaLeg): Promise<void> {
+    await this.client.request('block media', { 'call-id': leg.callId, 'from-tag': partyTags(leg.legId).caller });
+  }
+
+  async unblockCaller(leg: MediaLeg): Promise<void> {
+    await this.client.request('unblock media', { 'call-id': leg.callId, 'from-tag': partyTags(leg.legId).caller });
+  }
+
   async endLeg(leg: MediaLeg): Promise<void> {
     const tags = partyTags(leg.legId);
     await this.#deleting(() => this.client.delete({ 'call-id': leg.callId, 'from-tag': tags.caller, 'to-tag': tags.agent }));

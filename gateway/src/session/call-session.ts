@@ -67,6 +67,12 @@ interface AgentLeg {
 
 const E164 = /^\+[1-9]\d{1,14}$/;
 
+/**
+ * Whether the caller's own audio must reach no agent: on hold, during a consultation (the agents
+ * talk about the caller) and while a transfer rings (the caller waits with ringback or music).
+ */
+const callerWithheld = (call: CallState): boolean => call.status === 'connected' && (call.onHold || call.transfer !== null);
+
 /** A dialled number as E.164: trunks often send it without the '+'. */
 const asE164 = (number: string | null): string | null => {
   if (number === null) return null;
@@ -101,6 +107,8 @@ export class CallSession {
   #recording: Promise<RecordingInProgress | null> | null = null;
   /** A late-offer caller's own description: its answer from the ACK, or null (it offered, or has not answered yet). */
   #callerAnswer: string | null = null;
+  /** The caller's audio is blocked in the media server (callerWithheld). */
+  #callerBlocked = false;
 
   constructor(deps: SessionDependencies, callId: string, organisationId: string, caller: InboundCall, correlationId: string) {
     this.#deps = deps;
@@ -228,6 +236,13 @@ export class CallSession {
     await this.#media.play(listener, mediaFileFor(tones, this.#musicOnHold, 'hold') ?? tones.hold);
   }
 
+  /** Blocks or lets through the caller's audio towards the agents when that changes. */
+  async #blockCaller(blocked: boolean): Promise<void> {
+    if (blocked === this.#callerBlocked) return;
+    this.#callerBlocked = blocked;
+    await this.#media.withholdCaller(blocked);
+  }
+
   /** RFC 4733 digits to the caller (an agent's dial pad); throws when the call has no anchored media. */
   async sendDtmf(digits: string): Promise<void> {
     // Injected digits are reported by rtpengine as coming from the agent's side: not the agent's own.
@@ -310,9 +325,13 @@ export class CallSession {
       // The core folds each event into its cache before telling listeners: read the store only when that cache lags this event.
       const cached = this.#deps.cc.states.calls.peek(event.streamId);
       const { state } = cached !== undefined && cached.revision !== null && cached.revision >= event.revision ? cached : await this.#deps.cc.states.calls.load(streams.call(this.callId));
+      // Withheld at once; let through only once a hand-over below has connected the caller's new far side.
+      const withheld = callerWithheld(state);
+      if (withheld) await this.#blockCaller(true);
       if (event.type === 'CallTransferAccepted') await this.#consultedTakesOver((event.data as { toAgentId: string }).toAgentId);
       await this.#transfers.observe(event, state);
       await this.#externalConsultation.observe(event, state);
+      if (!withheld && state.status !== 'done' && state.status !== 'wrap-up') await this.#blockCaller(false);
       // The recording covers the call up to a transfer: it stops once the call leaves the agent.
       if (event.type === 'CallTransferAccepted' || event.type === 'CallTransferredToQueue' || event.type === 'CallTransferredExternally') void this.#recording?.then((recording) => recording?.stop());
       this.#reconcile(state);
