@@ -11,9 +11,9 @@ import { type CommandContext, type ContactCenter, type RecordedEvent, streams } 
 import { rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
 import { consultationMediaCallId } from '../src/session/external-consultation.ts';
 import { anchorPortOf } from './support/caller-rtp.ts';
-import { MarkedRtp, remotePortOf } from './support/marked-rtp.ts';
+import { heardMore, MarkedRtpEndpoints, remotePortOf } from './support/marked-rtp.ts';
 import { useEmbeddedRtpengine } from './support/embedded-rtpengine.ts';
-import { eventually, externalAgent, onlyCall, ORG, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
+import { answeredBy, eventually, externalAgent, onlyCall, onlyCallWith, ORG, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
 import { freePort, killAllSipp, sipp } from './support/sipp.ts';
 
 const missing = rtpengineMissing();
@@ -30,46 +30,20 @@ const callState = async (cc: ContactCenter, callId: string) => (await cc.states.
 
 describe.skipIf(missing !== null)(`a1 consults an external number${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
   let platform: Platform | null = null;
-  let endpoints: MarkedRtp[] = [];
+  const endpoints = new MarkedRtpEndpoints();
   useEmbeddedRtpengine();
 
   afterEach(async () => {
     await killAllSipp();
     await platform?.stop();
     platform = null;
-    await Promise.all(endpoints.map((endpoint) => endpoint.close()));
-    endpoints = [];
+    await endpoints.closeAll();
   });
 
-  const endpoint = async (): Promise<[MarkedRtp, number]> => {
-    const rtp = new MarkedRtp();
-    endpoints.push(rtp);
-    return [rtp, await rtp.open()];
-  };
-
-  const answeredBy = (cc: ContactCenter, agentId: string): Promise<string> =>
-    eventually(async () => {
-      const log = await onlyCall(cc);
-      expect(dataOf<{ agentId: string }>(log, 'CallAnswered').map((answer) => answer.agentId)).toContain(agentId);
-      return (log[0]?.data as { callId: string }).callId;
-    }, 20_000);
-
-  const logWith = (cc: ContactCenter, type: string): Promise<RecordedEvent[]> =>
-    eventually(async () => {
-      const log = await onlyCall(cc);
-      expect(types(log)).toContain(type);
-      return log;
-    }, 30_000);
-
-  const heardMore = (rtp: MarkedRtp, mark: number, count = 25): Promise<void> => {
-    const from = rtp.heard(mark);
-    return eventually(() => expect(rtp.heard(mark)).toBeGreaterThan(from + count), 20_000);
-  };
-
   test('the number answers: a1 talks to it, the caller only after completion; a1 is released and the number hanging up ends the call as transferred externally', { timeout: 120_000 }, async () => {
-    const [callerRtp, callerPort] = await endpoint();
-    const [agentRtp, agentPort] = await endpoint();
-    const [externalRtp, externalPort] = await endpoint();
+    const [callerRtp, callerPort] = await endpoints.open();
+    const [agentRtp, agentPort] = await endpoints.open();
+    const [externalRtp, externalPort] = await endpoints.open();
     const trunk = await sipp({
       scenario: 'consult-trunk-transferred.xml',
       transport: 'udp',
@@ -90,7 +64,7 @@ describe.skipIf(missing !== null)(`a1 consults an external number${missing === n
     callerRtp.send(await anchorPortOf(client, callId, `c.${callId}`), CALLER_MARK);
 
     await cc.startConsultation(callId, 'a1', { kind: 'external', number: NUMBER }, asAgent('a1'));
-    const answered = await logWith(cc, 'ConsultationAnswered');
+    const answered = await onlyCallWith(cc, 'ConsultationAnswered');
     expect(dataOf(answered, 'ConsultationAnswered')[0]).toMatchObject({ agentId: null });
     const consultId = dataOf<{ consultId: string }>(answered, 'ConsultationStarted')[0]?.consultId ?? '';
     const mediaCall = consultationMediaCallId(callId, consultId);
@@ -117,7 +91,7 @@ describe.skipIf(missing !== null)(`a1 consults an external number${missing === n
 
     expect(await trunk.exit, trunk.errors()).toBe(0);
     expect(await caller.exit, caller.errors()).toBe(0);
-    const events = await logWith(cc, 'CallEnded');
+    const events = await onlyCallWith(cc, 'CallEnded');
     expect(types(events)).toEqual([
       'CallReceived',
       'CallQueued',
@@ -147,7 +121,7 @@ describe.skipIf(missing !== null)(`a1 consults an external number${missing === n
 
     await cc.startConsultation(callId, 'a1', { kind: 'external', number: NUMBER }, asAgent('a1'));
     expect(await trunk.exit, trunk.errors()).toBe(0);
-    const ended = await logWith(cc, 'ConsultationEnded');
+    const ended = await onlyCallWith(cc, 'ConsultationEnded');
     expect(dataOf(ended, 'ConsultationEnded')[0]).toMatchObject({ agentId: null, reason: 'failed' });
     expect(types(ended)).not.toContain('ConsultationAnswered');
     expect(await callState(cc, callId)).toMatchObject({ status: 'connected', connectedAgentId: 'a1', onHold: true, transfer: null });
@@ -179,12 +153,12 @@ describe.skipIf(missing !== null)(`a1 consults an external number${missing === n
 
     await cc.startConsultation(callId, 'a1', { kind: 'external', number: NUMBER }, asAgent('a1'));
     expect(await trunk.exit, trunk.errors()).toBe(0);
-    const ended = await logWith(cc, 'ConsultationEnded');
+    const ended = await onlyCallWith(cc, 'ConsultationEnded');
     expect(dataOf(ended, 'ConsultationEnded')[0]).toMatchObject({ agentId: null, reason: 'hung-up' });
 
     expect(await first.exit, first.errors()).toBe(0);
     expect(await caller.exit, caller.errors()).toBe(0);
-    const events = await logWith(cc, 'CallEnded');
+    const events = await onlyCallWith(cc, 'CallEnded');
     expect(types(events).slice(4)).toEqual(['ConsultationStarted', 'CallHeld', 'ConsultationAnswered', 'ConsultationEnded', 'CallEnded', 'WrapUpStarted']);
     expect(dataOf(events, 'CallEnded')[0]).toMatchObject({ endedBy: 'agent', agentId: 'a1' });
     expect((await callState(cc, callId)).outcome).toBe('completed');
@@ -207,14 +181,14 @@ describe.skipIf(missing !== null)(`a1 consults an external number${missing === n
     const callId = await answeredBy(cc, 'a1');
 
     await cc.startConsultation(callId, 'a1', { kind: 'external', number: NUMBER }, asAgent('a1'));
-    await logWith(cc, 'ConsultationAnswered');
+    await onlyCallWith(cc, 'ConsultationAnswered');
     await cc.cancelConsultation(callId, 'a1', asAgent('a1'));
     expect(await trunk.exit, trunk.errors()).toBe(0);
     expect(dataOf(await onlyCall(cc), 'ConsultationEnded')[0]).toMatchObject({ agentId: null, reason: 'cancelled' });
 
     expect(await first.exit, first.errors()).toBe(0);
     expect(await caller.exit, caller.errors()).toBe(0);
-    expect(types(await logWith(cc, 'CallEnded')).slice(4)).toEqual(['ConsultationStarted', 'CallHeld', 'ConsultationAnswered', 'ConsultationEnded', 'CallEnded', 'WrapUpStarted']);
+    expect(types(await onlyCallWith(cc, 'CallEnded')).slice(4)).toEqual(['ConsultationStarted', 'CallHeld', 'ConsultationAnswered', 'ConsultationEnded', 'CallEnded', 'WrapUpStarted']);
     await eventually(() => expect(gateway.stats()).toMatchObject({ calls: 0, dialogs: 0, pendingCalls: 0 }));
   });
 });

@@ -14,8 +14,8 @@ import { rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
 import { consultationMediaCallId } from '../src/session/external-consultation.ts';
 import { anchorPortOf } from './support/caller-rtp.ts';
 import { useEmbeddedRtpengine } from './support/embedded-rtpengine.ts';
-import { MarkedRtp, remotePortOf } from './support/marked-rtp.ts';
-import { eventually, externalAgent, onlyCall, ORG, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
+import { heardMore, type MarkedRtp, MarkedRtpEndpoints, remotePortOf } from './support/marked-rtp.ts';
+import { eventually, externalAgent, onlyCall, onlyCallWith, ORG, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
 import { killAllSipp, sipp, type SippRun } from './support/sipp.ts';
 
 const missing = rtpengineMissing();
@@ -38,34 +38,15 @@ const mediaCallExists = async (client: NgClient, callId: string): Promise<boolea
 
 describe.skipIf(missing !== null)(`a1 consults a2, both on SIP phones${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
   let platform: Platform | null = null;
-  let endpoints: MarkedRtp[] = [];
+  const endpoints = new MarkedRtpEndpoints();
   useEmbeddedRtpengine();
 
   afterEach(async () => {
     await killAllSipp();
     await platform?.stop();
     platform = null;
-    await Promise.all(endpoints.map((endpoint) => endpoint.close()));
-    endpoints = [];
+    await endpoints.closeAll();
   });
-
-  const endpoint = async (): Promise<[MarkedRtp, number]> => {
-    const rtp = new MarkedRtp();
-    endpoints.push(rtp);
-    return [rtp, await rtp.open()];
-  };
-
-  const logWith = (cc: ContactCenter, type: string): Promise<RecordedEvent[]> =>
-    eventually(async () => {
-      const log = await onlyCall(cc);
-      expect(types(log)).toContain(type);
-      return log;
-    }, 30_000);
-
-  const heardMore = (rtp: MarkedRtp, mark: number, count = 25): Promise<void> => {
-    const from = rtp.heard(mark);
-    return eventually(() => expect(rtp.heard(mark)).toBeGreaterThan(from + count), 20_000);
-  };
 
   /**
    * The caller (talking all along) answered by a1; a1 consults a2, who answers; resolves once the
@@ -73,9 +54,9 @@ describe.skipIf(missing !== null)(`a1 consults a2, both on SIP phones${missing =
    * (with `talk` false: once a2 answered).
    */
   const consulting = async (firstScenario: string, secondScenario: string, talk = true) => {
-    const [callerRtp, callerPort] = await endpoint();
-    const [firstRtp, firstPort] = await endpoint();
-    const [secondRtp, secondPort] = await endpoint();
+    const [callerRtp, callerPort] = await endpoints.open();
+    const [firstRtp, firstPort] = await endpoints.open();
+    const [secondRtp, secondPort] = await endpoints.open();
     platform = await startPlatform();
     const { cc, gateway } = platform;
     const client = gateway.media.client;
@@ -94,7 +75,7 @@ describe.skipIf(missing !== null)(`a1 consults a2, both on SIP phones${missing =
     callerRtp.send(await anchorPortOf(client, callId, `c.${callId}`), CALLER_MARK);
 
     await cc.startConsultation(callId, 'a1', { kind: 'agent', agentId: 'a2' }, asAgent('a1'));
-    const answered = await logWith(cc, 'ConsultationAnswered');
+    const answered = await onlyCallWith(cc, 'ConsultationAnswered');
     const offerId = dataOf<{ offerId: string; agentId: string }>(answered, 'CallTransferOffered')[0]?.offerId ?? '';
     const mediaCall = consultationMediaCallId(callId, offerId);
     const parties = { cc, gateway, client, callId, offerId, mediaCall, caller, firstPhone, secondPhone, callerRtp, firstRtp, secondRtp };
@@ -166,7 +147,7 @@ describe.skipIf(missing !== null)(`a1 consults a2, both on SIP phones${missing =
     await cc.hangUp(callId, 'agent', 'a2', 'done', asAgent('a2'));
     await finished(caller);
     await finished(secondPhone);
-    const events = await logWith(cc, 'CallEnded');
+    const events = await onlyCallWith(cc, 'CallEnded');
     expect(types(events).slice(4)).toEqual(['ConsultationStarted', 'CallHeld', 'CallTransferOffered', 'ConsultationAnswered', 'CallTransferAccepted', 'WrapUpStarted', 'CallEnded', 'WrapUpStarted']);
     expect(dataOf(events, 'CallTransferAccepted')[0]).toMatchObject({ fromAgentId: 'a1', toAgentId: 'a2', consulted: true });
     await eventually(() => expect(gateway.stats()).toMatchObject({ calls: 0, dialogs: 0, pendingCalls: 0 }));
@@ -185,7 +166,7 @@ describe.skipIf(missing !== null)(`a1 consults a2, both on SIP phones${missing =
     await cc.hangUp(callId, 'agent', 'a1', 'done', asAgent('a1'));
     await finished(caller);
     await finished(firstPhone);
-    const events = await logWith(cc, 'CallEnded');
+    const events = await onlyCallWith(cc, 'CallEnded');
     expect(types(events).slice(4)).toEqual(['ConsultationStarted', 'CallHeld', 'CallTransferOffered', 'ConsultationAnswered', 'ConsultationEnded', 'CallResumed', 'CallEnded', 'WrapUpStarted']);
     await eventually(() => expect(gateway.stats()).toMatchObject({ calls: 0, dialogs: 0, pendingCalls: 0 }));
   });
@@ -194,7 +175,7 @@ describe.skipIf(missing !== null)(`a1 consults a2, both on SIP phones${missing =
     const { cc, gateway, client, callId, offerId, mediaCall, caller, firstPhone, secondPhone, callerRtp, firstRtp } = await consulting('consult-first-phone-moved-back.xml', 'consult-second-phone-hangs-up.xml', false);
 
     await finished(secondPhone);
-    expect(dataOf(await logWith(cc, 'ConsultationEnded'), 'ConsultationEnded')[0]).toMatchObject({ agentId: 'a2', reason: 'hung-up' });
+    expect(dataOf(await onlyCallWith(cc, 'ConsultationEnded'), 'ConsultationEnded')[0]).toMatchObject({ agentId: 'a2', reason: 'hung-up' });
     await eventually(async () => expect(await mediaCallExists(client, mediaCall)).toBe(false), 20_000);
     await backWithCaller(cc, client, callId, offerId, callerRtp, firstRtp);
 

@@ -10,7 +10,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { type CommandContext, type ContactCenter, type RecordedEvent, streams } from '@cc/core';
 import { killAllSipp, sipp } from './support/sipp.ts';
-import { agentLog, eventually, externalAgent, onlyCall, ORG, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
+import { agentLog, answeredBy, eventually, externalAgent, onlyCallWith, ORG, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
 
 let platform: Platform | null = null;
 
@@ -45,20 +45,6 @@ const colleague = async (cc: ContactCenter, agentId: string, externalUri: string
   await cc.whenIdle();
 };
 
-const answeredBy = (cc: ContactCenter, agentId: string): Promise<string> =>
-  eventually(async () => {
-    const log = await onlyCall(cc);
-    expect(dataOf<{ agentId: string }>(log, 'CallAnswered').map((answer) => answer.agentId)).toContain(agentId);
-    return (log[0]?.data as { callId: string }).callId;
-  });
-
-const logWith = (cc: ContactCenter, type: string): Promise<RecordedEvent[]> =>
-  eventually(async () => {
-    const log = await onlyCall(cc);
-    expect(types(log)).toContain(type);
-    return log;
-  });
-
 /** Whether a sipp run has ended within `ms` (a phone still in its call has not). */
 const endedWithin = (run: { exit: Promise<number> }, ms: number): Promise<boolean> =>
   Promise.race([run.exit.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
@@ -85,7 +71,7 @@ describe('a1 consults a2', () => {
     const callId = await answeredBy(cc, 'a1');
 
     await cc.startConsultation(callId, 'a1', { kind: 'agent', agentId: 'a2' }, asAgent('a1'));
-    await logWith(cc, 'ConsultationAnswered');
+    await onlyCallWith(cc, 'ConsultationAnswered');
     expect(await callState(cc, callId)).toMatchObject({ status: 'connected', connectedAgentId: 'a1', onHold: true });
     // a1's phone is still in the call: the caller was not moved by a2's answer.
     expect(await endedWithin(first, 1000)).toBe(false);
@@ -97,7 +83,7 @@ describe('a1 consults a2', () => {
     await cc.hangUp(callId, 'agent', 'a2', 'done', asAgent('a2'));
     expect(await caller.exit, caller.errors()).toBe(0);
     expect(await second.exit, second.errors()).toBe(0);
-    const events = await logWith(cc, 'CallEnded');
+    const events = await onlyCallWith(cc, 'CallEnded');
     expect(types(events)).toEqual([
       'CallReceived',
       'CallQueued',
@@ -127,7 +113,7 @@ describe('a1 consults a2', () => {
     const callId = await answeredBy(cc, 'a1');
 
     await cc.startConsultation(callId, 'a1', { kind: 'agent', agentId: 'a2' }, asAgent('a1'));
-    await logWith(cc, 'ConsultationAnswered');
+    await onlyCallWith(cc, 'ConsultationAnswered');
     await cc.cancelConsultation(callId, 'a1', asAgent('a1'));
     expect(await second.exit, second.errors()).toBe(0);
     expect(await callState(cc, callId)).toMatchObject({ status: 'connected', connectedAgentId: 'a1', onHold: true, transfer: null });
@@ -137,7 +123,7 @@ describe('a1 consults a2', () => {
     await cc.hangUp(callId, 'agent', 'a1', 'done', asAgent('a1'));
     expect(await caller.exit, caller.errors()).toBe(0);
     expect(await first.exit, first.errors()).toBe(0);
-    expect(dataOf(await logWith(cc, 'CallEnded'), 'ConsultationEnded')[0]).toMatchObject({ agentId: 'a2', reason: 'cancelled' });
+    expect(dataOf(await onlyCallWith(cc, 'CallEnded'), 'ConsultationEnded')[0]).toMatchObject({ agentId: 'a2', reason: 'cancelled' });
     await eventually(() => expect(gateway.stats()).toMatchObject({ calls: 0, dialogs: 0, pendingCalls: 0 }));
   });
 
@@ -153,7 +139,7 @@ describe('a1 consults a2', () => {
 
     await cc.startConsultation(callId, 'a1', { kind: 'agent', agentId: 'a2' }, asAgent('a1'));
     expect(await second.exit, second.errors()).toBe(0);
-    const ended = await logWith(cc, 'ConsultationEnded');
+    const ended = await onlyCallWith(cc, 'ConsultationEnded');
     expect(dataOf(ended, 'ConsultationEnded')[0]).toMatchObject({ agentId: 'a2', reason: 'hung-up' });
     expect(await callState(cc, callId)).toMatchObject({ status: 'connected', connectedAgentId: 'a1', onHold: true });
 

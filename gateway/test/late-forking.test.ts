@@ -20,7 +20,7 @@ import type { OutboundLegListener } from '../src/signalling/signalling-port.ts';
 import { agentPartyOf, CallerRtp } from './support/caller-rtp.ts';
 import { type BrowserAgentHost, chromiumMissing, startBrowserAgentHost } from './support/jssip-browser.ts';
 import { PhoneRegistration } from './support/phone-registration.ts';
-import { eventually, onlyCall, ORG, type Platform, QUEUE_NUMBER, startPlatform, types, webrtcAgent } from './support/platform.ts';
+import { eventually, onlyCallWith, ORG, type Platform, QUEUE_NUMBER, startPlatform, types, webrtcAgent } from './support/platform.ts';
 import { killAllSipp, sipp } from './support/sipp.ts';
 
 let platform: Platform | null = null;
@@ -52,13 +52,6 @@ const deskPhone = async (running: Platform, phonePort: number, user: string): Pr
 
 const credentialOf = (running: Platform, agentId: string, device: string) => running.credentials.issue({ sessionId: `session-${agentId}-${device}`, agentId, organisationId: ORG });
 
-const logWith = (cc: ContactCenter, type: string) =>
-  eventually(async () => {
-    const log = await onlyCall(cc);
-    expect(types(log)).toContain(type);
-    return log;
-  }, 30_000);
-
 describe('late forking', () => {
   test('a phone registered while the agent rings gets the INVITE too; it answers and the first phone is CANCELled "completed elsewhere"', { timeout: 60_000 }, async () => {
     platform = await startPlatform();
@@ -87,13 +80,13 @@ describe('late forking', () => {
     expect(await phoneA.exit, phoneA.errors()).toBe(0);
 
     // A third registration once the call is answered is not rung.
-    await logWith(cc, 'CallAnswered');
+    await onlyCallWith(cc, 'CallAnswered');
     const later = await deskPhone(platform, phoneA.port, 'p1c');
     expect(await later.register(credentialOf(platform, 'p1', 'desk-c'))).toBe(200);
 
     expect(await caller.exit, caller.errors()).toBe(0);
     expect(await phoneB.exit, phoneB.errors()).toBe(0);
-    const events = await logWith(cc, 'WrapUpStarted');
+    const events = await onlyCallWith(cc, 'WrapUpStarted');
     // One offer, rung on both phones: the late fork is no second offer.
     expect(types(events)).toEqual(['CallReceived', 'CallQueued', 'CallOffered', 'CallAnswered', 'CallEnded', 'WrapUpStarted']);
     expect(later.requests.filter((request) => request.method === 'INVITE')).toEqual([]);
@@ -206,7 +199,7 @@ describe.skipIf(missing !== null)(`a browser and a desk phone of one agent, medi
       expect(phoneOffer).not.toContain('a=fingerprint:');
       expect(phoneOffer).not.toContain('a=ice-ufrag:');
 
-      const answered = await logWith(cc, 'CallAnswered');
+      const answered = await onlyCallWith(cc, 'CallAnswered');
       const callId = streamEntityId(answered[0]?.streamId ?? '');
       // The caller streams once it has the 200: its RTP crosses rtpengine to the phone's socket, and keeps coming.
       const first = await eventually(() => {
@@ -263,7 +256,7 @@ describe.skipIf(missing !== null)(`a browser and a desk phone of one agent, medi
 
     await page.evaluate(() => (window as unknown as AgentWindow).hangUp());
     expect(await caller.exit, caller.errors()).toBe(0);
-    expect(types(await logWith(cc, 'WrapUpStarted'))).toEqual(['CallReceived', 'CallQueued', 'CallOffered', 'CallAnswered', 'CallEnded', 'WrapUpStarted']);
+    expect(types(await onlyCallWith(cc, 'WrapUpStarted'))).toEqual(['CallReceived', 'CallQueued', 'CallOffered', 'CallAnswered', 'CallEnded', 'WrapUpStarted']);
     await eventually(() => expect(gateway.stats()).toMatchObject({ calls: 0, dialogs: 0 }));
     await page.close();
   });

@@ -14,9 +14,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { type CommandContext, type ContactCenter, type RecordedEvent, streams } from '@cc/core';
 import { rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
 import { anchorPortOf } from './support/caller-rtp.ts';
-import { MarkedRtp, remotePortOf } from './support/marked-rtp.ts';
+import { heardMore, MarkedRtpEndpoints, remotePortOf } from './support/marked-rtp.ts';
 import { useEmbeddedRtpengine } from './support/embedded-rtpengine.ts';
-import { eventually, externalAgent, onlyCall, ORG, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
+import { answeredBy, eventually, externalAgent, onlyCall, onlyCallWith, ORG, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
 import { freePort, killAllSipp, sipp } from './support/sipp.ts';
 
 const missing = rtpengineMissing();
@@ -36,36 +36,14 @@ const EXTERNALLY_TRANSFERRED = ['CallReceived', 'CallQueued', 'CallOffered', 'Ca
 const TRANSFERRED_TO_A2 = ['CallReceived', 'CallQueued', 'CallOffered', 'CallAnswered', 'CallTransferRequested', 'CallTransferOffered', 'CallTransferAccepted', 'WrapUpStarted', 'CallEnded', 'WrapUpStarted'];
 
 let platform: Platform | null = null;
-let endpoints: MarkedRtp[] = [];
+const endpoints = new MarkedRtpEndpoints();
 
 afterEach(async () => {
   await killAllSipp();
   await platform?.stop();
   platform = null;
-  await Promise.all(endpoints.map((endpoint) => endpoint.close()));
-  endpoints = [];
+  await endpoints.closeAll();
 });
-
-const endpoint = async (): Promise<[MarkedRtp, number]> => {
-  const rtp = new MarkedRtp();
-  endpoints.push(rtp);
-  return [rtp, await rtp.open()];
-};
-
-/** The only call's id once `agentId` answered it. */
-const answeredBy = (cc: ContactCenter, agentId: string): Promise<string> =>
-  eventually(async () => {
-    const log = await onlyCall(cc);
-    expect(dataOf<{ agentId: string }>(log, 'CallAnswered').map((answer) => answer.agentId)).toContain(agentId);
-    return (log[0]?.data as { callId: string }).callId;
-  }, 20_000);
-
-const logWith = (cc: ContactCenter, type: string): Promise<RecordedEvent[]> =>
-  eventually(async () => {
-    const log = await onlyCall(cc);
-    expect(types(log)).toContain(type);
-    return log;
-  }, 20_000);
 
 /** A late-offer caller whose re-INVITE must describe `moved` (regexps for its o=, c= and m= lines). */
 const lateOfferCaller = (gatewayPort: number, callerPort: number, moved: { origin: string; connection: string; media: string }) =>
@@ -117,7 +95,7 @@ describe('a late-offer caller transferred with media off (RTPENGINE=off)', () =>
     expect(await trunk.exit, trunk.errors()).toBe(0);
     expect(await caller.exit, caller.errors()).toBe(0);
     expect(await first.exit, first.errors()).toBe(0);
-    const events = await logWith(cc, 'CallEnded');
+    const events = await onlyCallWith(cc, 'CallEnded');
     expect(types(events)).toEqual(EXTERNALLY_TRANSFERRED);
     expect(dataOf(events, 'CallTransferredExternally')[0]).toMatchObject({ fromAgentId: 'a1', number: NUMBER });
     expect(dataOf(events, 'CallEnded')[0]).toMatchObject({ endedBy: 'system' });
@@ -148,7 +126,7 @@ describe('a late-offer caller transferred with media off (RTPENGINE=off)', () =>
     await cc.hangUp(callId, 'agent', 'a2', 'done', asAgent('a2'));
     expect(await caller.exit, caller.errors()).toBe(0);
     expect(await second.exit, second.errors()).toBe(0);
-    const events = await logWith(cc, 'CallEnded');
+    const events = await onlyCallWith(cc, 'CallEnded');
     expect(types(events)).toEqual(TRANSFERRED_TO_A2);
     expect(dataOf(events, 'CallTransferAccepted')[0]).toMatchObject({ fromAgentId: 'a1', toAgentId: 'a2' });
     await eventually(() => expect(gateway.stats()).toMatchObject({ calls: 0, dialogs: 0, pendingCalls: 0 }));
@@ -158,15 +136,9 @@ describe('a late-offer caller transferred with media off (RTPENGINE=off)', () =>
 describe.skipIf(missing !== null)(`a late-offer caller transferred with rtpengine${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
   useEmbeddedRtpengine();
 
-  /** Waits until `rtp` heard `count` more packets of `mark`. */
-  const hears = (rtp: MarkedRtp, mark: number, count = 10): Promise<void> => {
-    const from = rtp.heard(mark);
-    return eventually(() => expect(rtp.heard(mark)).toBeGreaterThan(from + count), 20_000);
-  };
-
   test("to an external number: the trunk's INVITE carries rtpengine's offer, the caller is re-INVITEd onto rtpengine, audio crosses both ways; the trunk's BYE ends the call as transferred", { timeout: 90_000 }, async () => {
-    const [callerRtp, callerPort] = await endpoint();
-    const [trunkRtp, trunkPort] = await endpoint();
+    const [callerRtp, callerPort] = await endpoints.open();
+    const [trunkRtp, trunkPort] = await endpoints.open();
     const trunk = await sipp({
       scenario: 'transfer-trunk-answers-anchored.xml',
       transport: 'udp',
@@ -185,7 +157,7 @@ describe.skipIf(missing !== null)(`a late-offer caller transferred with rtpengin
 
     await cc.requestTransfer(callId, 'a1', { kind: 'external', number: NUMBER }, asAgent('a1'));
 
-    const transferId = dataOf<{ transferId: string }>(await logWith(cc, 'CallTransferredExternally'), 'CallTransferRequested')[0]?.transferId ?? '';
+    const transferId = dataOf<{ transferId: string }>(await onlyCallWith(cc, 'CallTransferredExternally'), 'CallTransferRequested')[0]?.transferId ?? '';
     // The transfer's leg in the caller's media call: the caller's side towards the number's.
     const callerSide = await eventually(async () => {
       const port = await anchorPortOf(client, callId, `c.${transferId}`);
@@ -200,13 +172,13 @@ describe.skipIf(missing !== null)(`a late-offer caller transferred with rtpengin
     expect(await remotePortOf(client, callId, `a.${transferId}`)).toBe(trunkPort);
     callerRtp.send(callerSide, CALLER_MARK);
     trunkRtp.send(trunkSide, FAR_MARK);
-    await hears(trunkRtp, CALLER_MARK);
-    await hears(callerRtp, FAR_MARK);
+    await heardMore(trunkRtp, CALLER_MARK, 10);
+    await heardMore(callerRtp, FAR_MARK, 10);
 
     expect(await trunk.exit, trunk.errors()).toBe(0);
     expect(await caller.exit, caller.errors()).toBe(0);
     expect(await first.exit, first.errors()).toBe(0);
-    const events = await logWith(cc, 'CallEnded');
+    const events = await onlyCallWith(cc, 'CallEnded');
     expect(types(events)).toEqual(EXTERNALLY_TRANSFERRED);
     expect(dataOf(events, 'CallEnded')[0]).toMatchObject({ endedBy: 'system' });
     expect((await callState(cc, callId)).outcome).toBe('transferred-externally');
@@ -218,8 +190,8 @@ describe.skipIf(missing !== null)(`a late-offer caller transferred with rtpengin
     const { cc, gateway } = platform;
     const client = gateway.media.client;
     if (client === null) throw new Error('the test needs the embedded rtpengine');
-    const [callerRtp, callerPort] = await endpoint();
-    const [phoneRtp, phonePort] = await endpoint();
+    const [callerRtp, callerPort] = await endpoints.open();
+    const [phoneRtp, phonePort] = await endpoints.open();
     const first = await lateOfferPhone('a1', await freePort());
     await externalAgent(cc, 'a1', phoneUri('a1', first.port, 'udp'));
     const caller = await lateOfferCaller(gateway.udpPort, callerPort, { origin: 'o=', connection: 'c=IN IP4 127\\.0\\.0\\.1', media: 'm=audio [1-9][0-9]* RTP/AVP' });
@@ -237,13 +209,13 @@ describe.skipIf(missing !== null)(`a late-offer caller transferred with rtpengin
     expect(await remotePortOf(client, callId, `a.${offerId}`)).toBe(phonePort);
     callerRtp.send(await anchorPortOf(client, callId, `c.${offerId}`), CALLER_MARK);
     phoneRtp.send(await anchorPortOf(client, callId, `a.${offerId}`), FAR_MARK);
-    await hears(phoneRtp, CALLER_MARK);
-    await hears(callerRtp, FAR_MARK);
+    await heardMore(phoneRtp, CALLER_MARK, 10);
+    await heardMore(callerRtp, FAR_MARK, 10);
 
     await cc.hangUp(callId, 'agent', 'a2', 'done', asAgent('a2'));
     expect(await caller.exit, caller.errors()).toBe(0);
     expect(await second.exit, second.errors()).toBe(0);
-    expect(types(await logWith(cc, 'CallEnded'))).toEqual(TRANSFERRED_TO_A2);
+    expect(types(await onlyCallWith(cc, 'CallEnded'))).toEqual(TRANSFERRED_TO_A2);
     await eventually(() => expect(gateway.stats()).toMatchObject({ calls: 0, dialogs: 0, pendingCalls: 0 }));
   });
 });

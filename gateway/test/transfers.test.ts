@@ -10,7 +10,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { type CommandContext, type ContactCenter, defaultQueueSettings, type RecordedEvent, streams } from '@cc/core';
 import { killAllSipp, sipp } from './support/sipp.ts';
-import { agentLog, eventually, externalAgent, onlyCall, ORG, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
+import { agentLog, answeredBy, eventually, externalAgent, onlyCall, onlyCallWith, ORG, phoneUri, type Platform, QUEUE_NUMBER, startPlatform, types } from './support/platform.ts';
 
 let platform: Platform | null = null;
 
@@ -55,22 +55,6 @@ const targetAgent = async (cc: ContactCenter, agentId: string, externalUri: stri
   await cc.whenIdle();
 };
 
-/** The only call's id, once `agentId` has answered it. */
-const answeredBy = async (cc: ContactCenter, agentId: string): Promise<string> =>
-  eventually(async () => {
-    const log = await onlyCall(cc);
-    expect(dataOf<{ agentId: string }>(log, 'CallAnswered').map((answer) => answer.agentId)).toContain(agentId);
-    return (log[0]?.data as { callId: string }).callId;
-  });
-
-/** The only call's log once it holds an event of `type`. */
-const logWith = (cc: ContactCenter, type: string): Promise<RecordedEvent[]> =>
-  eventually(async () => {
-    const log = await onlyCall(cc);
-    expect(types(log)).toContain(type);
-    return log;
-  });
-
 /**
  * The origin the caller's re-INVITE must carry once the transfer moved it: the destination's, or with
  * early media the gateway's own (the caller stays on its anchored ports: the 183's description again).
@@ -111,7 +95,7 @@ describe.each([
     await cc.hangUp(callId, 'agent', 'a2', 'done', asAgent('a2'));
     expect(await caller.exit, caller.errors()).toBe(0);
     expect(await second.exit, second.errors()).toBe(0);
-    const events = await logWith(cc, 'CallEnded');
+    const events = await onlyCallWith(cc, 'CallEnded');
     expect(types(events)).toEqual([
       'CallReceived',
       'CallQueued',
@@ -145,7 +129,7 @@ describe('a transfer that fails returns the caller to the agent', () => {
     await cc.requestTransfer(callId, 'a1', { kind: 'agent', agentId: 'a2' }, asAgent('a1'));
 
     expect(await busy.exit, busy.errors()).toBe(0);
-    const rejected = await logWith(cc, 'CallTransferRejected');
+    const rejected = await onlyCallWith(cc, 'CallTransferRejected');
     expect(dataOf(rejected, 'CallTransferRejected')[0]).toMatchObject({ toAgentId: 'a2', reason: 'rejected' });
     const state = await callState(cc, callId);
     expect(state).toMatchObject({ status: 'connected', connectedAgentId: 'a1', transfer: null });
@@ -153,7 +137,7 @@ describe('a transfer that fails returns the caller to the agent', () => {
     await cc.hangUp(callId, 'agent', 'a1', 'done', asAgent('a1'));
     expect(await caller.exit, caller.errors()).toBe(0);
     expect(await first.exit, first.errors()).toBe(0);
-    expect(dataOf(await logWith(cc, 'CallEnded'), 'CallEnded')[0]).toMatchObject({ endedBy: 'agent', agentId: 'a1' });
+    expect(dataOf(await onlyCallWith(cc, 'CallEnded'), 'CallEnded')[0]).toMatchObject({ endedBy: 'agent', agentId: 'a1' });
     expect(dataOf(await agentLog(cc, 'a2'), 'AgentReleased')[0]).toMatchObject({ reason: 'transfer-rejected' });
     await eventually(() => expect(gateway.stats()).toMatchObject({ calls: 0, dialogs: 0, pendingCalls: 0 }));
   });
@@ -180,7 +164,7 @@ describe('a transfer to another queue', () => {
     await cc.hangUp(callId, 'agent', 'a2', 'done', asAgent('a2'));
     expect(await caller.exit, caller.errors()).toBe(0);
     expect(await second.exit, second.errors()).toBe(0);
-    const events = await logWith(cc, 'CallEnded');
+    const events = await onlyCallWith(cc, 'CallEnded');
     expect(types(events)).toEqual([
       'CallReceived',
       'CallQueued',
@@ -215,7 +199,7 @@ describe('a transfer to an external number through the trunk', () => {
     expect(await first.exit, first.errors()).toBe(0);
     expect(await trunk.exit, trunk.errors()).toBe(0);
     expect(await caller.exit, caller.errors()).toBe(0);
-    const events = await logWith(cc, 'CallEnded');
+    const events = await onlyCallWith(cc, 'CallEnded');
     expect(types(events)).toEqual(['CallReceived', 'CallQueued', 'CallOffered', 'CallAnswered', 'CallTransferRequested', 'CallTransferredExternally', 'WrapUpStarted', 'CallEnded']);
     expect(dataOf(events, 'CallTransferredExternally')[0]).toMatchObject({ fromAgentId: 'a1', number: '+3225557777' });
     expect(dataOf(events, 'WrapUpStarted')[0]).toMatchObject({ agentId: 'a1' });
@@ -235,7 +219,7 @@ describe('a transfer to an external number through the trunk', () => {
     await cc.requestTransfer(callId, 'a1', { kind: 'external', number: '+3225557777' }, asAgent('a1'));
 
     expect(await trunk.exit, trunk.errors()).toBe(0);
-    const failed = await logWith(cc, 'CallTransferFailed');
+    const failed = await onlyCallWith(cc, 'CallTransferFailed');
     expect(dataOf<{ reason: string }>(failed, 'CallTransferFailed')[0]?.reason).toContain('486');
     expect(await callState(cc, callId)).toMatchObject({ status: 'connected', connectedAgentId: 'a1', transfer: null });
 
@@ -260,7 +244,7 @@ describe('a REFER from the agent phone', () => {
 
     expect(await first.exit, first.errors()).toBe(0);
     await eventually(async () => expect(await callState(cc, callId)).toMatchObject({ connectedAgentId: 'a2' }));
-    const requested = await logWith(cc, 'CallTransferAccepted');
+    const requested = await onlyCallWith(cc, 'CallTransferAccepted');
     expect(dataOf(requested, 'CallTransferRequested')[0]).toMatchObject({ fromAgentId: 'a1', target: { kind: 'agent', agentId: 'a2' } });
 
     await cc.hangUp(callId, 'agent', 'a2', 'done', asAgent('a2'));
@@ -279,7 +263,7 @@ describe('a REFER from the agent phone', () => {
     const callId = await answeredBy(cc, 'a1');
 
     expect(await trunk.exit, trunk.errors()).toBe(0);
-    const failed = await logWith(cc, 'CallTransferFailed');
+    const failed = await onlyCallWith(cc, 'CallTransferFailed');
     expect(dataOf(failed, 'CallTransferRequested')[0]).toMatchObject({ fromAgentId: 'a1', target: { kind: 'external', number: '+3225557777' } });
     expect(await callState(cc, callId)).toMatchObject({ status: 'connected', connectedAgentId: 'a1', transfer: null });
 
@@ -298,7 +282,7 @@ describe('a REFER from the agent phone', () => {
 
     expect(await first.exit, first.errors()).toBe(0);
     expect(await caller.exit, caller.errors()).toBe(0);
-    const events = await logWith(cc, 'CallEnded');
+    const events = await onlyCallWith(cc, 'CallEnded');
     expect(types(events)).toEqual(['CallReceived', 'CallQueued', 'CallOffered', 'CallAnswered', 'CallEnded', 'WrapUpStarted']);
     expect(dataOf(events, 'CallEnded')[0]).toMatchObject({ endedBy: 'agent', agentId: 'a1' });
     await eventually(() => expect(gateway.stats()).toMatchObject({ calls: 0, dialogs: 0, pendingCalls: 0 }));

@@ -4,7 +4,9 @@
  * parties (consultations), so a count says which party's audio reached which.
  */
 import dgram from 'node:dgram';
+import { expect } from 'vitest';
 import type { NgClient } from '../../src/media/ng-client.ts';
+import { eventually } from './platform.ts';
 
 /** Where the media server sends party `tag`'s media (the address that party gave it). */
 export const remotePortOf = async (client: NgClient, callId: string, tag: string): Promise<number> => {
@@ -56,5 +58,28 @@ export class MarkedRtp {
   async close(): Promise<void> {
     this.stop();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+}
+
+/** Waits until `rtp` has heard more than `count` further packets of `mark` (audio is flowing now, not just before). */
+export const heardMore = (rtp: MarkedRtp, mark: number, count = 25): Promise<void> => {
+  const from = rtp.heard(mark);
+  return eventually(() => expect(rtp.heard(mark)).toBeGreaterThan(from + count), 20_000);
+};
+
+/** A test's RTP endpoints, each opened on a free port and all closed after the test. */
+export class MarkedRtpEndpoints {
+  #open: MarkedRtp[] = [];
+
+  async open(): Promise<[MarkedRtp, number]> {
+    const rtp = new MarkedRtp();
+    this.#open.push(rtp);
+    return [rtp, await rtp.open()];
+  }
+
+  async closeAll(): Promise<void> {
+    const open = this.#open;
+    this.#open = [];
+    await Promise.all(open.map((rtp) => rtp.close()));
   }
 }

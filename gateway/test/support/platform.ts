@@ -2,6 +2,7 @@
 import { ContactCenter, type QueueSettings, type AgentProfile, type RecordedEvent, silentLogger, streams, readStreamToArray, type CoreLogger } from '@cc/core';
 import { SqliteEventStore } from '@cc/core/eventstore';
 import http from 'node:http';
+import { expect } from 'vitest';
 import { type RunningGateway, SipCredentials, type SipTlsSettings, startGateway } from '../../src/index.ts';
 import { defaultQueueSettings } from '@cc/core';
 
@@ -145,6 +146,23 @@ export const onlyCall = async (cc: ContactCenter): Promise<RecordedEvent[]> => {
 };
 
 export const types = (events: RecordedEvent[]): string[] => events.map((event) => event.type);
+
+/** The only call's log once it holds an event of `type`. */
+export const onlyCallWith = (cc: ContactCenter, type: string, timeoutMs = 30_000): Promise<RecordedEvent[]> =>
+  eventually(async () => {
+    const log = await onlyCall(cc);
+    expect(types(log)).toContain(type);
+    return log;
+  }, timeoutMs);
+
+/** The only call's id, once `agentId` has answered it. */
+export const answeredBy = (cc: ContactCenter, agentId: string, timeoutMs = 20_000): Promise<string> =>
+  eventually(async () => {
+    const log = await onlyCall(cc);
+    const answers = log.filter((event) => event.type === 'CallAnswered').map((event) => (event.data as { agentId: string }).agentId);
+    expect(answers).toContain(agentId);
+    return (log[0]?.data as { callId: string }).callId;
+  }, timeoutMs);
 
 export const agentLog = (cc: ContactCenter, agentId: string): Promise<RecordedEvent[]> => readStreamToArray(cc.store, streams.agent(agentId));
 
