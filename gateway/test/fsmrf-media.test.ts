@@ -264,19 +264,24 @@ describe('FsmrfMedia as the caller anchor (early media, music, DTMF)', () => {
     await expect(media.anchor.play('call-1', 'agent', tones.hold)).rejects.toThrow(NoFreeSwitchChannel);
   });
 
-  test("a held caller's audio is muted where FreeSWITCH reads the caller's channel (music to the caller still plays), and heard again once unblocked", async () => {
+  test("a held caller's audio is muted where FreeSWITCH reads the caller's channel, and the agent's where it reads the agent's (music to the caller still plays); both heard again once unblocked", async () => {
     const { server, media } = setup();
-    await media.anchor.answerCaller('call-1', CALLER_OFFER);
+    const early = await media.anchor.answerCaller('call-1', CALLER_OFFER);
+    await media.anchor.offerToAgent('call-1', 'webrtc', CALLER_OFFER);
+    await media.anchor.answerFromAgent('call-1', 'webrtc', AGENT_ANSWER, early);
     const caller = server.caller().uuid;
+    const agent = (server.agents()[0] as FakeEndpoint).uuid;
     server.log.length = 0;
     await media.anchor.blockCaller?.('call-1');
     await media.anchor.play('call-1', 'caller', tones.hold);
     await media.anchor.unblockCaller?.('call-1');
     expect(server.log).toEqual([
       `uuid_audio ${caller} start read mute 1`,
+      `uuid_audio ${agent} start read mute 1`,
       `uuid_break ${caller} all`,
       `uuid_broadcast ${caller} endless_playback::local_stream://moh aleg`,
       `uuid_audio ${caller} stop`,
+      `uuid_audio ${agent} stop`,
     ]);
     // No caller channel: nothing to block.
     await expect(media.anchor.blockCaller?.('call-2')).rejects.toThrow(NoFreeSwitchChannel);

@@ -1,9 +1,11 @@
 /**
- * A held caller is not heard by the agent: a PSTN caller (sipp, its RTP at a socket of this test)
- * answered by External agent e1's phone (sipp, its RTP at another socket), both talking all along
- * with audio whose payload is one byte repeated (its mark). On hold from the console the caller
- * hears music while e1's phone gets none of the caller's packets (rtpengine's `block media` on the
- * caller's party); once resumed, e1 hears the caller again.
+ * A held caller is not heard by the agent, nor hears the agent: a PSTN caller (sipp, its RTP at a
+ * socket of this test) answered by External agent e1's phone (sipp, its RTP at another socket), both
+ * talking all along with audio whose payload is one byte repeated (its mark), the phone going on
+ * sending while on hold (as one that ignores a=sendonly does). On hold from the console the caller
+ * hears music and none of e1's packets while e1's phone gets none of the caller's (rtpengine's
+ * `block media` on both parties; the music played to the caller is not blocked); once resumed,
+ * they hear each other again.
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { type CommandContext, type ContactCenter, streams } from '@cc/core';
@@ -67,7 +69,7 @@ describe.skipIf(missing !== null)(`a caller on hold is not heard by the agent${m
 
   const heardMore = (rtp: MarkedRtp, mark: number, count = 25): Promise<void> => advanced(() => rtp.heard(mark), count + 1);
 
-  test("console hold: the caller hears music and the agent's phone gets none of the caller's audio; after resume the agent hears the caller again", { timeout: 120_000 }, async () => {
+  test("console hold: the caller hears music and none of the agent's audio, the agent's phone gets none of the caller's; after resume both hear each other again", { timeout: 120_000 }, async () => {
     const [callerRtp, callerPort] = await endpoint();
     const [agentRtp, agentPort] = await endpoint();
     const music = musicCounter(callerRtp);
@@ -99,6 +101,11 @@ describe.skipIf(missing !== null)(`a caller on hold is not heard by the agent${m
     const heardOnHold = agentRtp.heard(CALLER_MARK);
     await advanced(music, 50);
     expect(agentRtp.heard(CALLER_MARK)).toBe(heardOnHold);
+    // The phone kept sending all along; once what it sent before the hold has arrived, the caller gets none of it over a second of music.
+    await quietMoment(callerRtp, AGENT_MARK, music);
+    const agentHeardOnHold = callerRtp.heard(AGENT_MARK);
+    await advanced(music, 50);
+    expect(callerRtp.heard(AGENT_MARK)).toBe(agentHeardOnHold);
 
     await cc.execute('call', callId, { type: 'ResumeCall', data: { agentId: 'e1', at: cc.now() } }, asAgent);
     await heardMore(agentRtp, CALLER_MARK);

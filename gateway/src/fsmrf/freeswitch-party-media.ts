@@ -79,16 +79,22 @@ export class FreeSwitchPartyMedia {
   /**
    * The caller's audio is silenced where FreeSWITCH reads it from the caller's channel (a media bug:
    * `mute 1` writes silence), so no bridged agent hears it; what is broadcast to the caller still plays.
+   * The agent's channel gets the same, so the held caller hears no agent either (a phone that ignores
+   * a=sendonly keeps sending).
    */
   async blockCaller(callId: string): Promise<void> {
     const channel = await this.#calls.channelOf(callId, 'caller');
     await this.#calls.command(channel, 'uuid_audio', [channel.uuid, 'start', 'read', 'mute', '1']);
+    const agent = await this.#calls.channelOf(callId, 'agent');
+    await this.#calls.command(agent, 'uuid_audio', [agent.uuid, 'start', 'read', 'mute', '1']);
   }
 
-  /** Removes that media bug: the caller is heard again. */
+  /** Removes those media bugs: the caller and the agent (the one connected now) hear each other again. */
   async unblockCaller(callId: string): Promise<void> {
     const channel = await this.#calls.channelOf(callId, 'caller');
     await this.#calls.command(channel, 'uuid_audio', [channel.uuid, 'stop']);
+    const agent = await this.#calls.channelOf(callId, 'agent');
+    await this.#calls.command(agent, 'uuid_audio', [agent.uuid, 'stop']);
   }
 
   /** Sends RFC 4733 digits to one side (FreeSWITCH generates them on that side's channel). */

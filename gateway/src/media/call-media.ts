@@ -92,7 +92,8 @@ export class CallMedia {
 
   /**
    * Blocks the caller's own audio towards every agent leg (on hold, consulting, waiting for a
-   * transfer), or lets it through again; what is played to the caller still plays. Failures are
+   * transfer) and the agents' audio towards the caller, or lets both through again; what is played
+   * to the caller still plays. Failures are
    * logged: the call goes on. Browser to browser is media-direct: nothing to block there.
    */
   async withholdCaller(withheld: boolean): Promise<void> {
@@ -240,6 +241,18 @@ export class CallMedia {
     const relayed = await this.#port.reoffer(leg, from, offer);
     const answer = await send(relayed);
     return this.#port.reanswer(leg, from, answer);
+  }
+
+  /**
+   * The connected agent of leg `agentLegId` talks to another party (a consulted number) from the
+   * caller's anchor, keeping its own media there (a browser's ICE and DTLS session stays): see
+   * CallerAnchor.connectAgentTo. Null when the caller is not anchored for the whole call.
+   */
+  connectAgentTo(agentLegId: string, agentOffer: string, partyLegId: string, send: (offer: string) => Promise<string>): Promise<string> | null {
+    const leg = this.#legs.get(agentLegId);
+    const anchor = this.#anchor;
+    if (leg === undefined || anchor?.connectAgentTo === undefined || this.#early === null || this.#ended) return null;
+    return anchor.connectAgentTo(this.callId, leg.legId, leg.agent, agentOffer, partyLegId, send);
   }
 
   /**

@@ -13,7 +13,7 @@ import type { BencodeDictionary } from './bencode.ts';
 import type { MediaEndpointKind, MediaSide } from './media-port.ts';
 import type { NgClient } from './ng-client.ts';
 import { answerFlagsTowards, offerFlagsTowards, partyTags } from './rtpengine-media.ts';
-import { withoutZeroConnection } from './webrtc-description.ts';
+import { withBundleGroup, withoutZeroConnection } from './webrtc-description.ts';
 
 interface Rtp {
   payload: number;
@@ -68,12 +68,21 @@ export interface CallerAnchor {
   /** Leg `legId`'s agent is the caller's far side again (back from a consultation whose colleague answered on this anchor). */
   reconnectAgent?(callId: string, legId: string): void;
   /**
+   * The connected agent's party (leg `agentLegId`, the anchor's agent side) offers anew towards a
+   * party of its own for leg `partyLegId` (a consulted number, plain RTP): `send` takes that offer to
+   * the party and resolves with its answer; resolves with the answer for the agent. The agent keeps
+   * its ports, so a browser keeps its ICE and DTLS session (Chromium does not restart DTLS for a new
+   * media call of the same rtpengine: same certificate, so same fingerprint, and no handshake).
+   */
+  connectAgentTo?(callId: string, agentLegId: string, agentKind: MediaEndpointKind, agentOffer: string, partyLegId: string, send: (offer: string) => Promise<string>): Promise<string>;
+  /**
    * The caller's own audio reaches no agent any more (on hold, consulting, waiting for a transfer),
-   * whichever far side the anchor connects later; what is played to the caller still plays.
+   * whichever far side the anchor connects later, and no agent's audio reaches the caller (a phone
+   * that ignores a=sendonly keeps sending); what is played to the caller still plays.
    * Absent: the media server cannot withhold it.
    */
   blockCaller?(callId: string): Promise<void>;
-  /** The caller's audio flows again, to whoever is its far side now. */
+  /** The caller's audio flows again, to whoever is its far side now, and that far side's audio to the caller. */
   unblockCaller?(callId: string): Promise<void>;
 }
 
@@ -150,6 +159,12 @@ export class RtpengineCallerAnchor implements CallerAnchor {
    * made for the leg is set up as offered. The caller's party, and so its early ports, stay.
    */
   readonly #agentParties = new Map<string, string>();
+  /**
+   * Per withheld call, the agent parties blocked towards the caller: the connected one when the
+   * caller was withheld, and any connected while withheld (a consulted colleague answering on this
+   * anchor, a transfer's new agent). All are let through again together.
+   */
+  readonly #blockedAgents = new Map<string, Set<string>>();
 
   constructor(client: NgClient) {
     this.client = client;
@@ -163,10 +178,34 @@ export class RtpengineCallerAnchor implements CallerAnchor {
 
   release(callId: string): void {
     this.#agentParties.delete(callId);
+    this.#blockedAgents.delete(callId);
   }
 
   reconnectAgent(callId: string, legId: string): void {
     this.#agentParties.set(callId, partyTags(legId).agent);
+    // Back with a withheld caller: that agent is blocked too. Best effort (this is no request the
+    // session waits for): a failure leaves the agent audible to the held caller, as without this block.
+    this.#blockAgent(callId).catch(() => undefined);
+  }
+
+  /** While the caller is withheld, what the connected agent party sends is blocked too (rtpengine blocks what it receives from that party). */
+  async #blockAgent(callId: string): Promise<void> {
+    const blocked = this.#blockedAgents.get(callId);
+    const party = this.#tags(callId).agent;
+    if (blocked === undefined || blocked.has(party)) return;
+    blocked.add(party);
+    await this.client.request('block media', { 'call-id': callId, 'from-tag': party });
+  }
+
+  async connectAgentTo(callId: string, agentLegId: string, agentKind: MediaEndpointKind, agentOffer: string, partyLegId: string, send: (offer: string) => Promise<string>): Promise<string> {
+    const agent = partyTags(agentLegId).agent;
+    const party = partyTags(partyLegId).agent;
+    // A dialogue of the agent's party with the new one: rtpengine moves the agent's media from the caller to it.
+    const offered = await this.client.offer({ ...offerFlagsTowards('sip'), 'call-id': callId, 'from-tag': agent, 'to-tag': party, sdp: fromParty(agentKind, agentOffer) });
+    const answered = await this.client.answer({ ...answerFlagsTowards(agentKind), 'call-id': callId, 'from-tag': agent, 'to-tag': party, sdp: await send(offered.sdp) });
+    // Blocked towards the held caller (blockCaller), either would be blocked towards the other too: neither reaches the caller now.
+    for (const tag of [agent, party]) if (this.#blockedAgents.get(callId)?.delete(tag) === true) await this.client.request('unblock media', { 'call-id': callId, 'from-tag': tag });
+    return agentKind === 'webrtc' ? withBundleGroup(answered.sdp) : answered.sdp;
   }
 
   async answerCaller(callId: string, callerOffer: string): Promise<string> {
@@ -188,6 +227,9 @@ export class RtpengineCallerAnchor implements CallerAnchor {
     const agentParty = legId === undefined ? tags.agent : partyTags(legId).agent;
     const answered = await this.client.answer({ ...withInjection(answerFlagsTowards('sip')), 'call-id': callId, 'from-tag': tags.caller, 'to-tag': agentParty, sdp: fromParty(agentKind, agentAnswer) });
     this.#agentParties.set(callId, agentParty);
+    // Connected while the caller is withheld (a consulted colleague, a transfer's new agent): blocked
+    // until let through. Best effort: a failure must not fail the answer (the agent stays audible).
+    await this.#blockAgent(callId).catch(() => undefined);
     return onEarlyPorts(answered.sdp, earlyAnswer);
   }
 
@@ -195,6 +237,8 @@ export class RtpengineCallerAnchor implements CallerAnchor {
     const tags = this.#tags(callId);
     const to = other(from);
     const offered = await this.client.offer({ ...withInjection(offerFlagsTowards(kinds[to])), 'call-id': callId, 'from-tag': tags[from], 'to-tag': tags[to], sdp: fromParty(kinds[from], offer) });
+    // Back with a withheld caller from another party (connectAgentTo): blocked towards it again. Best effort, as in reconnectAgent.
+    if (from === 'agent') await this.#blockAgent(callId).catch(() => undefined);
     return offered.sdp;
   }
 
@@ -202,16 +246,27 @@ export class RtpengineCallerAnchor implements CallerAnchor {
     const tags = this.#tags(callId);
     const to = other(from);
     const answered = await this.client.answer({ ...withInjection(answerFlagsTowards(kinds[from])), 'call-id': callId, 'from-tag': tags[from], 'to-tag': tags[to], sdp: fromParty(kinds[to], answer) });
-    return answered.sdp;
+    // A browser offering anew (back from a consultation) has its stream in a BUNDLE group: the answer must keep it.
+    return kinds[from] === 'webrtc' ? withBundleGroup(answered.sdp) : answered.sdp;
   }
 
   async blockCaller(callId: string): Promise<void> {
     // Blocks what rtpengine receives from the caller's party; play media towards it is not affected.
     await this.client.request('block media', { 'call-id': callId, 'from-tag': partyTags(callId).caller });
+    // And what it receives from the connected agent's party (the gateway's placeholder before one):
+    // music played to the caller is not affected either (hold-caller-audio.test.ts).
+    if (!this.#blockedAgents.has(callId)) this.#blockedAgents.set(callId, new Set());
+    await this.#blockAgent(callId);
   }
 
   async unblockCaller(callId: string): Promise<void> {
     await this.client.request('unblock media', { 'call-id': callId, 'from-tag': partyTags(callId).caller });
+    const blocked = this.#blockedAgents.get(callId) ?? new Set<string>();
+    this.#blockedAgents.delete(callId);
+    // Every one is tried; the first failure is reported.
+    const results = await Promise.allSettled([...blocked].map((party) => this.client.request('unblock media', { 'call-id': callId, 'from-tag': party })));
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   }
 
   async play(callId: string, to: MediaSide, file: string): Promise<void> {

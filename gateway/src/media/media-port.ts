@@ -60,10 +60,11 @@ export interface MediaPort {
    */
   playDtmf?(leg: MediaLeg, to: MediaSide, digits: string): Promise<void>;
   /**
-   * The caller's side of a leg stops reaching the agent's (a held caller must not be heard);
-   * what is played to the caller still plays. Absent: the port cannot withhold the caller's audio.
+   * The caller's side of a leg stops reaching the agent's (a held caller must not be heard), and the
+   * agent's side stops reaching the caller's (nor hear the agent); what is played to the caller
+   * still plays. Absent: the port cannot withhold the caller's audio.
    */
   blockCaller?(leg: MediaLeg): Promise<void>;
-  /** The caller's side of a leg reaches the agent's again. */
+  /** The caller's and the agent's sides of a leg reach each other again. */
   unblockCaller?(leg: MediaLeg): Promise<void>;
 }

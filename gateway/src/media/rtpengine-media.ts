@@ -109,11 +109,16 @@ export class RtpengineMedia implements MediaPort {
   }
 
   async blockCaller(leg: MediaLeg): Promise<void> {
-    await this.client.request('block media', { 'call-id': leg.callId, 'from-tag': partyTags(leg.legId).caller });
+    // rtpengine blocks what it receives from the party named: the caller's towards the agent, and the agent's towards the caller.
+    const tags = partyTags(leg.legId);
+    await this.client.request('block media', { 'call-id': leg.callId, 'from-tag': tags.caller });
+    await this.client.request('block media', { 'call-id': leg.callId, 'from-tag': tags.agent });
   }
 
   async unblockCaller(leg: MediaLeg): Promise<void> {
-    await this.client.request('unblock media', { 'call-id': leg.callId, 'from-tag': partyTags(leg.legId).caller });
+    const tags = partyTags(leg.legId);
+    await this.client.request('unblock media', { 'call-id': leg.callId, 'from-tag': tags.caller });
+    await this.client.request('unblock media', { 'call-id': leg.callId, 'from-tag': tags.agent });
   }
 
   async endLeg(leg: MediaLeg): Promise<void> {

@@ -141,6 +141,7 @@ export class CallSession {
       offerToCaller: (legId, offer) => this.#media.reoffer(legId, 'agent', offer, (relayed) => caller.reoffer(relayed)),
       media: deps.media ?? null,
       backWithCaller: (legId) => this.#media.reconnectAgent(legId),
+      connectAgentTo: (agentLegId, offer, partyLegId, send) => this.#media.connectAgentTo(agentLegId, offer, partyLegId, send),
     });
     this.#externalConsultation = new ExternalConsultation(
       { cc: deps.cc, port: deps.port, logger: deps.logger, trunkUri: deps.trunkUri, transferFrom: transfer.transferFrom, media: deps.media ?? null },
@@ -153,6 +154,7 @@ export class CallSession {
         offerToCaller: (legId, offer) => this.#media.reoffer(legId, 'agent', offer, (relayed) => caller.reoffer(relayed)),
         offerFor: async (legId, kind) => (caller.offer === null ? null : this.#media.offerFor(legId, kind, caller.offer)),
         answerFrom: (legId, sdp) => this.#media.answerFrom(legId, sdp),
+        connectAgentTo: (agentLegId, offer, partyLegId, send) => this.#media.connectAgentTo(agentLegId, offer, partyLegId, send),
         reofferFromCaller: (legId, sdp, send) => this.#media.reoffer(legId, 'caller', sdp, send),
         legEnded: (legId) => this.#media.endLeg(legId),
         bridgeCaller: (sdp) => this.#transfers.bridgeCaller(sdp),

@@ -7,7 +7,9 @@
  *   browsers speak WebRTC to each other, so this is media-direct. When either is a SIP phone (plain
  *   RTP) the offer and answer go through a media call of the consultation's own on the media port
  *   (`<callId>.consult.<a2's offer id>`: a1 is its `c.` side, a2 its `a.` side), which also turns
- *   WebRTC into plain RTP; without a media port such agents stay apart, as before.
+ *   WebRTC into plain RTP; without a media port such agents stay apart, as before. A browser a1 on a
+ *   caller anchored for the whole call is connected to a2's party from the caller's media call
+ *   instead (`connectAgentTo`), keeping its ICE and DTLS session.
  * - return (cancel, a2 declines later or hangs up): a1 offers again, and that offer goes to the
  *   caller the way any re-offer does (anchored, re-INVITE, the caller's answer back in a1's ACK).
  * - hand-over (completed): a2 offers again and the caller is re-INVITEd with it the same way.
@@ -37,6 +39,11 @@ export interface ConsultationAudioDependencies {
   media: MediaPort | null;
   /** This agent's leg is the caller's far side again (the caller's anchor took a2's answer when a2 answered). */
   backWithCaller(legId: string): void;
+  /**
+   * The caller's media: a1's party there offers towards a2's party there (`send` re-INVITEs a2),
+   * resolving with the answer for a1; null when the caller's media cannot (not anchored for the whole call).
+   */
+  connectAgentTo(agentLegId: string, offer: string, partyLegId: string, send: (offer: string) => Promise<string>): Promise<string> | null;
 }
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -47,6 +54,8 @@ export class ConsultationAudio {
   #bridgedTo: string | null = null;
   /** The consultation's own media call while a1 and a2 are connected through the media port, else null. */
   #mediaCall: string | null = null;
+  /** a1 (a browser) talks to a2 from the caller's media call instead (connectAgentTo). */
+  #onCallerMedia = false;
 
   constructor(deps: ConsultationAudioDependencies) {
     this.#deps = deps;
@@ -108,6 +117,15 @@ export class ConsultationAudio {
     try {
       await (firstLeg.requestOffer as NonNullable<OutboundLeg['requestOffer']>).call(firstLeg, async (offer) => {
         try {
+          // A browser a1 keeps its party on the caller's media: moved into a media call of its own it would
+          // keep its DTLS session (same rtpengine certificate) while that call waits for a new handshake: no audio.
+          const onCallerMedia = mediaLeg.caller === 'webrtc' ? this.#deps.connectAgentTo(first.offerId, offer, consulted.offerId, (towards) => consultedLeg.reoffer(towards)) : null;
+          if (onCallerMedia !== null) {
+            this.#onCallerMedia = true;
+            const answer = await onCallerMedia;
+            this.#bridgedTo = consulted.offerId;
+            return answer;
+          }
           this.#mediaCall = mediaLeg.callId;
           const towardsConsulted = await media.offerToAgent(mediaLeg, offer);
           const answer = await media.answerFromAgent(mediaLeg, await consultedLeg.reoffer(towardsConsulted));
@@ -132,7 +150,7 @@ export class ConsultationAudio {
   async returnFirst(consultedOfferId: string, first: ConsultingLeg | undefined): Promise<void> {
     if (this.#bridgedTo !== consultedOfferId) return;
     this.#bridgedTo = null;
-    const anchored = this.#mediaCall !== null;
+    const anchored = this.#mediaCall !== null || this.#onCallerMedia;
     try {
       if (first?.leg == null || first.leg.ended) return;
       if (anchored) this.#deps.backWithCaller(first.offerId);
@@ -162,6 +180,7 @@ export class ConsultationAudio {
     const { callId, logger, media } = this.#deps;
     const mediaCall = this.#mediaCall;
     this.#mediaCall = null;
+    this.#onCallerMedia = false;
     if (mediaCall === null || media === null) return;
     media.endCall(mediaCall).catch((error: unknown) => logger.warn({ callId, mediaCall, err: errorText(error) }, 'consultation media release failed'));
   }

@@ -7,9 +7,12 @@
  * gateway, on the discard port), so the agent stays with the caller while the number rings.
  * - Answered: AnswerConsultation (agentId null), then the agent's leg is re-INVITEd without SDP
  *   (RFC 3261 14.2); its offer, browser or SIP phone, becomes that media call's agent side and the
- *   external party's answer goes back in the ACK (rtpengine turns WebRTC into plain RTP). When the
- *   media server gives the external side new ports for that (rtpengine does when the other side's
- *   address changes) the external party is re-INVITEd with them first (RFC 3725 style).
+ *   external party's answer goes back in the ACK (rtpengine turns WebRTC into plain RTP). A browser
+ *   agent on a caller anchored for the whole call talks to the number from the caller's media call
+ *   instead (`connectAgentTo`: its DTLS session stays), and on completion the number's party there
+ *   becomes the caller's far side. When the media server gives the external side new ports for
+ *   that (rtpengine does when the other side's address changes) the external party is re-INVITEd
+ *   with them first (RFC 3725 style).
  * - Refused (4xx-6xx), not answered in time, or hung up before completion: EndConsultation; the
  *   agent, if moved, offers again and that offer goes to the caller (back on the caller's media).
  * - Cancelled (ConsultationEnded in the core): the leg gets CANCEL or BYE, the agent goes back.
@@ -47,6 +50,12 @@ export interface ExternalConsultationSession {
   offerFor(legId: string, kind: MediaEndpointKind): Promise<string | null>;
   /** The caller's media: that leg's far side answered; resolves with what the caller is to get. */
   answerFrom(legId: string, sdp: string): Promise<string>;
+  /**
+   * The caller's media: the connected agent's party there offers towards a party of leg `partyLegId`
+   * (`send` takes that offer to it), resolving with the answer for the agent; null when the caller's
+   * media cannot (not anchored for the whole call).
+   */
+  connectAgentTo(agentLegId: string, offer: string, partyLegId: string, send: (offer: string) => Promise<string>): Promise<string> | null;
   /** The caller's media: a re-offer from the caller on that leg, sent on with `send`. */
   reofferFromCaller(legId: string, sdp: string, send: (offer: string) => Promise<string>): Promise<string>;
   legEnded(legId: string): void;
@@ -83,6 +92,8 @@ interface ConsultationLeg {
   externalAnswer: string | null;
   /** The consulting agent's phone was moved onto the external party's media. */
   agentMoved: boolean;
+  /** The external party's media moved into the caller's media call (a browser agent was connected to it there). */
+  onCallerMedia: boolean;
   timer: NodeJS.Timeout | null;
 }
 
@@ -146,7 +157,7 @@ export class ExternalConsultation {
   reofferFromCaller(sdp: string): Promise<string> {
     const entry = this.#entry;
     if (entry?.state !== 'connected') return Promise.reject(new ReofferRefused(488, 'no consultation connected to the caller'));
-    return this.#session.reofferFromCaller(entry.consultId, sdp, (offer) => this.#intoConsultation(entry, 'sip', offer));
+    return this.#session.reofferFromCaller(entry.consultId, sdp, (offer) => (entry.onCallerMedia ? this.#reofferExternal(entry, offer) : this.#intoConsultation(entry, 'sip', offer)));
   }
 
   /** The edge is stopping. */
@@ -174,6 +185,7 @@ export class ExternalConsultation {
       offered: '',
       externalAnswer: null,
       agentMoved: false,
+      onCallerMedia: false,
       timer: null,
     };
     this.#entry = entry;
@@ -257,7 +269,11 @@ export class ExternalConsultation {
     try {
       await leg.requestOffer(async (offer) => {
         try {
-          const answer = await this.#intoConsultation(entry, kind, offer);
+          // A browser keeps its party on the caller's media: moved into a media call of its own it would
+          // keep its DTLS session (same rtpengine certificate) while that call waits for a new handshake: no audio.
+          const onCallerMedia = kind === 'webrtc' ? this.#session.connectAgentTo(first.offerId, offer, entry.consultId, (towardsExternal) => this.#reofferExternal(entry, towardsExternal)) : null;
+          const answer = await (onCallerMedia ?? this.#intoConsultation(entry, kind, offer));
+          entry.onCallerMedia = onCallerMedia !== null;
           entry.agentMoved = true;
           return answer;
         } catch (error) {
@@ -292,6 +308,14 @@ export class ExternalConsultation {
     return media.reanswer(entry.media, 'caller', entry.externalAnswer);
   }
 
+  /** The external party gets a new offer (its media moved in the media server): re-INVITEd, its answer kept and returned. */
+  async #reofferExternal(entry: ConsultationLeg, offer: string): Promise<string> {
+    if (entry.leg === null || entry.leg.ended) throw new Error('the consulted number hung up');
+    entry.externalAnswer = await entry.leg.reoffer(offer);
+    entry.offered = audioAddressOf(offer);
+    return entry.externalAnswer;
+  }
+
   /** Completed: the caller's media gets a leg towards the consultation's media, and the caller is re-INVITEd to it. */
   async #handOver(entry: ConsultationLeg): Promise<void> {
     const { cc, logger } = this.#deps;
@@ -302,7 +326,12 @@ export class ExternalConsultation {
     try {
       const offer = await this.#session.offerFor(entry.consultId, 'sip');
       if (offer === null) throw new Error('the caller made no SDP offer');
-      const consultationSide = await this.#intoConsultation(entry, 'sip', offer);
+      // On the caller's media already, the external party's own party there is the caller's new far side.
+      const consultationSide = !entry.onCallerMedia
+        ? await this.#intoConsultation(entry, 'sip', offer)
+        : audioAddressOf(offer) === entry.offered && entry.externalAnswer !== null
+          ? entry.externalAnswer
+          : await this.#reofferExternal(entry, offer);
       await this.#session.bridgeCaller(await this.#session.answerFrom(entry.consultId, consultationSide));
       logger.info({ callId, number: entry.number }, 'consultation completed: the caller talks to the consulted number');
     } catch (error) {
