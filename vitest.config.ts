@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Each worker's embedded rtpengine gets RTP ports of its own (see the file).
+    setupFiles: ['gateway/test/support/worker-rtp-ports.ts'],
     // expect.poll gives up after 1 s by default: too short for a browser or a live feed on a busy CI machine.
     expect: { poll: { timeout: 15_000 } },
   },

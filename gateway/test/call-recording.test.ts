@@ -13,6 +13,7 @@ import { defaultQueueSettings, type RecordedEvent, streamEntityId, type UserRole
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type RunningServer, startServer } from '../../api/src/server.ts';
 import { rtpengineMissing } from '../src/media/rtpengine-daemon.ts';
+import { workerRtpPorts } from './support/worker-rtp-ports.ts';
 import { decodeWav } from '../src/recording/wav-writer.ts';
 import { goertzel, muLaw, tone } from './support/audio-tones.ts';
 import { eventually, phoneUri } from './support/platform.ts';
@@ -52,8 +53,8 @@ describe.skipIf(missing !== null)(`a recorded queue's call ends up as a WAV in t
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-recording-proof-'));
     process.env.RTPENGINE = 'embedded';
-    const base = 20000 + Math.floor(Math.random() * 400) * 100;
-    process.env.RTPENGINE_PORTS = `${base}-${base + 99}`;
+    const { portMin, portMax } = workerRtpPorts();
+    process.env.RTPENGINE_PORTS = `${portMin}-${portMax}`;
     // The queue's own setting turns recording on here, not the platform-wide switch.
     delete process.env.RECORD_CALLS;
     sipPort = await freePort();
